@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Command } from 'commander';
+
+/** The package version, read from the nearest package.json above this file (src or lib). */
+function packageVersion(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
+  return (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+export function buildCli(): Command {
+  return new Command('jobforge')
+    .description(
+      'Runtime pieces of jobforge: Kyverno policy sync, publishing synthesized YAML to a GitOps repo.',
+    )
+    .version(packageVersion(), '-v, --version');
+}
+
+if (require.main === module) {
+  buildCli()
+    .parseAsync(process.argv)
+    .catch((err: unknown) => {
+      process.stderr.write(`jobforge: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    });
+}

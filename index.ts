@@ -1,0 +1,2 @@
+// The package root: re-exports every public construct, function and type. Nothing else.
+export {};

@@ -1,0 +1,207 @@
+#!/usr/bin/env node
+// Builds the real engines the e2e suite runs (Pulumi CLI, kube-apiserver, etcd, Kyverno CLI,
+// moto) into a per-machine cache outside the repository, keyed by the pinned versions, so a
+// second run finds everything and returns in well under a second.
+//
+//   node tools/engines.js            build whatever is missing, print the bin directory
+//   node tools/engines.js --check    exit 1 if something is missing, build nothing
+//
+// Each Go tool family has its own module under tools/<family>/ (go.mod with a `tool` directive,
+// the upstream `replace`s it needs, checked-in go.sum). The cache key is a hash of that go.mod
+// and go.sum plus the Go version and the build flags, so changing a pin rebuilds only that family.
+'use strict';
+
+const { execFileSync, spawnSync } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const TOOLS_DIR = __dirname;
+const MOTO_VERSION = '5.2.5';
+
+/** @type {Record<string, {binaries: Record<string, {pkg: string, ldflags?: string, tags?: string}>, env?: Record<string,string>}>} */
+const FAMILIES = {
+  pulumi: {
+    binaries: {
+      pulumi: {
+        pkg: 'github.com/pulumi/pulumi/pkg/v3/cmd/pulumi',
+        tags: 'osusergo,grpcnotrace',
+        ldflags: '-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v3.248.0',
+      },
+    },
+  },
+  etcd: {
+    binaries: { etcd: { pkg: 'go.etcd.io/etcd/server/v3' } },
+  },
+  kubernetes: {
+    binaries: {
+      'kube-apiserver': {
+        pkg: 'k8s.io/kubernetes/cmd/kube-apiserver',
+        ldflags: [
+          '-X k8s.io/component-base/version.gitVersion=v1.36.3',
+          '-X k8s.io/component-base/version.gitMajor=1',
+          '-X k8s.io/component-base/version.gitMinor=36',
+          '-X k8s.io/component-base/version.gitTreeState=clean',
+        ].join(' '),
+      },
+    },
+  },
+  kyverno: {
+    binaries: {
+      kyverno: {
+        pkg: 'github.com/kyverno/kyverno/cmd/cli/kubectl-kyverno',
+        ldflags: '-X github.com/kyverno/kyverno/pkg/version.BuildVersion=v1.19.1',
+      },
+    },
+  },
+};
+
+function cacheRoot() {
+  return (
+    process.env.JOBFORGE_TOOLS_CACHE ||
+    path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'jobforge', 'tools')
+  );
+}
+
+function goVersion() {
+  return execFileSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' }).trim();
+}
+
+function familyKey(family, goVer) {
+  const h = crypto.createHash('sha256');
+  for (const f of ['go.mod', 'go.sum']) h.update(fs.readFileSync(path.join(TOOLS_DIR, family, f)));
+  h.update(goVer);
+  h.update(JSON.stringify(FAMILIES[family]));
+  return `${family}-${h.digest('hex').slice(0, 12)}`;
+}
+
+function motoKey() {
+  return `moto-${MOTO_VERSION}-py${execFileSync('python3', ['-c', 'import sys;print("%d.%d"%sys.version_info[:2])'], { encoding: 'utf8' }).trim()}`;
+}
+
+/** The directory the e2e suite puts first on PATH: every engine, by its plain name. */
+function binDir() {
+  return path.join(cacheRoot(), 'bin');
+}
+
+/** Absolute paths of every engine binary, keyed by name. */
+function enginePaths() {
+  const dir = binDir();
+  const names = [
+    ...Object.values(FAMILIES).flatMap((f) => Object.keys(f.binaries)),
+    'moto_server',
+    'pulumi-resource-pulumi-nodejs',
+  ];
+  return Object.fromEntries(names.map((n) => [n, path.join(dir, n)]));
+}
+
+function missing() {
+  return Object.entries(enginePaths())
+    .filter(([, p]) => !fs.existsSync(p))
+    .map(([n]) => n);
+}
+
+function log(msg) {
+  process.stderr.write(`[engines] ${msg}\n`);
+}
+
+function timed(label, fn) {
+  const t0 = Date.now();
+  fn();
+  log(`${label}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+function run(cmd, args, opts) {
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], ...opts });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed with status ${r.status}`);
+}
+
+function linkInto(dir, name, target) {
+  const link = path.join(dir, name);
+  fs.rmSync(link, { force: true });
+  fs.symlinkSync(target, link);
+}
+
+function buildGoFamily(family, goVer) {
+  const out = path.join(cacheRoot(), familyKey(family, goVer));
+  const bins = FAMILIES[family].binaries;
+  const done = path.join(out, '.complete');
+  if (!fs.existsSync(done)) {
+    fs.mkdirSync(out, { recursive: true });
+    for (const [name, b] of Object.entries(bins)) {
+      const args = ['build', '-trimpath', '-o', path.join(out, name)];
+      if (b.tags) args.push('-tags', b.tags);
+      if (b.ldflags) args.push('-ldflags', b.ldflags);
+      args.push(b.pkg);
+      timed(`go build ${name}`, () =>
+        run('go', args, {
+          cwd: path.join(TOOLS_DIR, family),
+          env: { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '-mod=readonly', CGO_ENABLED: '0' },
+        }),
+      );
+    }
+    fs.writeFileSync(done, new Date().toISOString());
+  }
+  for (const name of Object.keys(bins)) linkInto(binDir(), name, path.join(out, name));
+}
+
+function buildMoto() {
+  const venv = path.join(cacheRoot(), motoKey());
+  const server = path.join(venv, 'bin', 'moto_server');
+  if (!fs.existsSync(server)) {
+    timed('moto venv', () => {
+      run('python3', ['-m', 'venv', venv]);
+      run(path.join(venv, 'bin', 'pip'), [
+        'install',
+        '--quiet',
+        '--disable-pip-version-check',
+        `moto[server]==${MOTO_VERSION}`,
+      ]);
+    });
+  }
+  linkInto(binDir(), 'moto_server', server);
+}
+
+// The Pulumi engine starts dynamic providers as a plugin named pulumi-resource-pulumi-nodejs.
+// Pulumi's release bundles a shell script of that name; this is ours: it runs the provider
+// entry point of the @pulumi/pulumi that the program (its working directory) resolves.
+function writeDynamicProviderShim() {
+  const shim = path.join(binDir(), 'pulumi-resource-pulumi-nodejs');
+  const body = `#!/bin/sh
+# Written by jobforge tools/engines.js. Runs @pulumi/pulumi's dynamic provider host.
+entry=$(node -e 'process.stdout.write(require.resolve("@pulumi/pulumi/cmd/dynamic-provider", { paths: [process.cwd(), process.env.JOBFORGE_NODE_MODULES_ROOT || process.cwd()] }))') || exit 1
+exec node "$entry" "$@"
+`;
+  fs.writeFileSync(shim, body, { mode: 0o755 });
+}
+
+function ensureEngines() {
+  fs.mkdirSync(binDir(), { recursive: true });
+  const goVer = goVersion();
+  const families = (process.env.JOBFORGE_ENGINES || Object.keys(FAMILIES).join(','))
+    .split(',')
+    .filter((f) => f in FAMILIES);
+  for (const family of families) buildGoFamily(family, goVer);
+  buildMoto();
+  writeDynamicProviderShim();
+  return binDir();
+}
+
+module.exports = { binDir, enginePaths, ensureEngines, missing, cacheRoot };
+
+if (require.main === module) {
+  if (process.argv.includes('--check')) {
+    const m = missing();
+    if (m.length) {
+      log(`missing: ${m.join(', ')}`);
+      process.exit(1);
+    }
+    process.stdout.write(`${binDir()}\n`);
+  } else {
+    const t0 = Date.now();
+    const dir = ensureEngines();
+    log(`all engines ready in ${dir} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    process.stdout.write(`${dir}\n`);
+  }
+}
