@@ -1,0 +1,327 @@
+import { Construct } from 'constructs';
+import {
+  IntOrString,
+  KubeClusterRole,
+  KubeClusterRoleBinding,
+  KubeDeployment,
+  KubeNamespace,
+  KubeRole,
+  KubeRoleBinding,
+  KubeService,
+  KubeServiceAccount,
+  PolicyRule,
+  Quantity,
+} from 'cdk8s-plus-28/lib/imports/k8s';
+import { IMAGE_RESOURCE_GROUP, ImageResourceCrds } from './image-resource-crds';
+
+/** Properties of {@link ImageResourceController}. */
+export interface ImageResourceControllerProps {
+  /** Container image of the detection manager (scans ECR, writes ImageDetected resources). */
+  readonly detectionImage: string;
+
+  /** Container image of the creation manager (renders ResourceTemplates, commits to Git). */
+  readonly creationImage: string;
+
+  /**
+   * Namespace the managers run in.
+   * @default 'image-resource-controller-system'
+   */
+  readonly namespace?: string;
+
+  /**
+   * Create the namespace.
+   * @default true
+   */
+  readonly createNamespace?: boolean;
+
+  /**
+   * Synthesize the CustomResourceDefinitions with the managers.
+   * @default true
+   */
+  readonly installCrds?: boolean;
+
+  /**
+   * IAM role for the detection manager's ServiceAccount (IRSA): sets the
+   * `eks.amazonaws.com/role-arn` annotation. See the `EcrReadRole` Pulumi component.
+   * @default - no annotation; the managers use the node's or the environment's AWS credentials
+   */
+  readonly irsaRoleArn?: string;
+
+  /**
+   * Replicas of each manager; leader election keeps one active.
+   * @default 1
+   */
+  readonly replicas?: number;
+
+  /**
+   * Port the managers serve Prometheus metrics on (plain HTTP, `/metrics`).
+   * @default 8080
+   */
+  readonly metricsPort?: number;
+
+  /**
+   * Port of the health probes (`/healthz`, `/readyz`).
+   * @default 8081
+   */
+  readonly healthPort?: number;
+}
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/[\w+=,.@/-]{1,512}$/;
+const IMAGE_REF = /^[^\s]+$/;
+
+const WORKLOAD_READ: PolicyRule[] = [
+  { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'], verbs: ['list', 'watch'] },
+  { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: ['list', 'watch'] },
+  { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
+];
+
+type Manager = 'detection' | 'creation';
+
+/** Cluster-wide rules of each manager: only what its reconcile loop reads and writes. */
+const MANAGER_RULES: Record<Manager, PolicyRule[]> = {
+  detection: [
+    {
+      apiGroups: [IMAGE_RESOURCE_GROUP],
+      resources: ['imageresourcepolicies'],
+      verbs: ['get', 'list', 'watch'],
+    },
+    {
+      apiGroups: [IMAGE_RESOURCE_GROUP],
+      resources: ['imageresourcepolicies/status'],
+      verbs: ['get', 'patch', 'update'],
+    },
+    {
+      apiGroups: [IMAGE_RESOURCE_GROUP],
+      resources: ['imagedetecteds'],
+      verbs: ['create', 'get', 'list', 'watch'],
+    },
+    // spec.aws.secretRef: one named Secret read at a time, never listed.
+    { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+    { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+  ],
+  creation: [
+    {
+      apiGroups: [IMAGE_RESOURCE_GROUP],
+      resources: ['imagedetecteds'],
+      verbs: ['get', 'list', 'watch', 'delete'],
+    },
+    {
+      apiGroups: [IMAGE_RESOURCE_GROUP],
+      resources: ['imagedetecteds/status'],
+      verbs: ['get', 'patch', 'update'],
+    },
+    {
+      apiGroups: [IMAGE_RESOURCE_GROUP],
+      resources: ['resourcetemplates', 'imageresourcepolicies'],
+      verbs: ['get', 'list', 'watch'],
+    },
+    ...WORKLOAD_READ,
+    // spec.gitRepository.secretRef: one named Secret read at a time, never listed.
+    { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+    { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+  ],
+};
+
+/** Leader election, in the managers' own namespace only. */
+const LEADER_ELECTION_RULES: PolicyRule[] = [
+  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+];
+
+/**
+ * The image resource controller, deployed as an operator instead of jobforge's `ImagePipeline`
+ * Pulumi component: its CRDs, the detection and creation manager Deployments, one
+ * ServiceAccount each with least-privilege RBAC, an optional IRSA annotation on the detection
+ * manager (the only one calling ECR), and a metrics Service selecting both managers.
+ *
+ * Construct IDs: `Crds`, `Namespace`, `DetectionManager`, `CreationManager` (each with
+ * `ServiceAccount`, `ClusterRole`, `ClusterRoleBinding`, `LeaderElectionRole`,
+ * `LeaderElectionRoleBinding`, `Deployment`), `MetricsService`.
+ */
+export class ImageResourceController extends Construct {
+  /** The namespace of the managers. */
+  public readonly namespace: string;
+  /** Name of the detection manager Deployment and ServiceAccount. */
+  public readonly detectionManagerName: string;
+  /** Name of the creation manager Deployment and ServiceAccount. */
+  public readonly creationManagerName: string;
+  /** Name of the metrics Service. */
+  public readonly metricsServiceName: string;
+
+  constructor(scope: Construct, id: string, props: ImageResourceControllerProps) {
+    super(scope, id);
+    const namespace = props.namespace ?? 'image-resource-controller-system';
+    const replicas = props.replicas ?? 1;
+    const metricsPort = props.metricsPort ?? 8080;
+    const healthPort = props.healthPort ?? 8081;
+
+    validateImage('detectionImage', props.detectionImage);
+    validateImage('creationImage', props.creationImage);
+    if (!DNS1123_LABEL.test(namespace) || namespace.length > 63) {
+      throw new Error(`'namespace' must be a DNS-1123 label, got ${JSON.stringify(namespace)}`);
+    }
+    if (props.irsaRoleArn !== undefined && !IAM_ROLE_ARN.test(props.irsaRoleArn)) {
+      throw new Error(
+        `'irsaRoleArn' must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got ${JSON.stringify(props.irsaRoleArn)}`,
+      );
+    }
+    if (!Number.isInteger(replicas) || replicas < 1) {
+      throw new Error(`'replicas' must be an integer of at least 1, got ${replicas}`);
+    }
+    validatePort('metricsPort', metricsPort);
+    validatePort('healthPort', healthPort);
+    if (metricsPort === healthPort) {
+      throw new Error(`'healthPort' must differ from 'metricsPort', got ${healthPort} for both`);
+    }
+
+    this.namespace = namespace;
+    this.detectionManagerName = 'image-resource-detection-manager';
+    this.creationManagerName = 'image-resource-creation-manager';
+    this.metricsServiceName = 'image-resource-controller-metrics';
+
+    if (props.installCrds ?? true) {
+      new ImageResourceCrds(this, 'Crds');
+    }
+    if (props.createNamespace ?? true) {
+      new KubeNamespace(this, 'Namespace', { metadata: { name: namespace, labels: commonLabels() } });
+    }
+
+    const managers: { id: string; manager: Manager; name: string; image: string }[] = [
+      {
+        id: 'DetectionManager',
+        manager: 'detection',
+        name: this.detectionManagerName,
+        image: props.detectionImage,
+      },
+      {
+        id: 'CreationManager',
+        manager: 'creation',
+        name: this.creationManagerName,
+        image: props.creationImage,
+      },
+    ];
+    for (const m of managers) {
+      const scopeOf = new Construct(this, m.id);
+      const labels = { ...commonLabels(), 'app.kubernetes.io/component': `${m.manager}-manager` };
+      const annotations =
+        m.manager === 'detection' && props.irsaRoleArn !== undefined
+          ? { 'eks.amazonaws.com/role-arn': props.irsaRoleArn }
+          : undefined;
+      new KubeServiceAccount(scopeOf, 'ServiceAccount', {
+        metadata: { name: m.name, namespace, labels, annotations },
+        automountServiceAccountToken: true,
+      });
+      const subjects = [{ kind: 'ServiceAccount', name: m.name, namespace }];
+      new KubeClusterRole(scopeOf, 'ClusterRole', {
+        metadata: { name: m.name, labels },
+        rules: MANAGER_RULES[m.manager],
+      });
+      new KubeClusterRoleBinding(scopeOf, 'ClusterRoleBinding', {
+        metadata: { name: m.name, labels },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: m.name },
+        subjects,
+      });
+      new KubeRole(scopeOf, 'LeaderElectionRole', {
+        metadata: { name: `${m.name}-leader-election`, namespace, labels },
+        rules: LEADER_ELECTION_RULES,
+      });
+      new KubeRoleBinding(scopeOf, 'LeaderElectionRoleBinding', {
+        metadata: { name: `${m.name}-leader-election`, namespace, labels },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${m.name}-leader-election` },
+        subjects,
+      });
+      new KubeDeployment(scopeOf, 'Deployment', {
+        metadata: { name: m.name, namespace, labels },
+        spec: {
+          replicas,
+          selector: {
+            matchLabels: { ...selectorLabels(), 'app.kubernetes.io/component': `${m.manager}-manager` },
+          },
+          template: {
+            metadata: {
+              labels,
+              annotations: { 'kubectl.kubernetes.io/default-container': 'manager' },
+            },
+            spec: {
+              serviceAccountName: m.name,
+              terminationGracePeriodSeconds: 10,
+              securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+              containers: [
+                {
+                  name: 'manager',
+                  image: m.image,
+                  args: [
+                    '--leader-elect',
+                    `--metrics-bind-address=:${metricsPort}`,
+                    `--health-probe-bind-address=:${healthPort}`,
+                  ],
+                  ports: [
+                    { name: 'metrics', containerPort: metricsPort, protocol: 'TCP' },
+                    { name: 'health', containerPort: healthPort, protocol: 'TCP' },
+                  ],
+                  livenessProbe: {
+                    httpGet: { path: '/healthz', port: IntOrString.fromString('health') },
+                    initialDelaySeconds: 15,
+                    periodSeconds: 20,
+                  },
+                  readinessProbe: {
+                    httpGet: { path: '/readyz', port: IntOrString.fromString('health') },
+                    initialDelaySeconds: 5,
+                    periodSeconds: 10,
+                  },
+                  resources: {
+                    requests: { cpu: Quantity.fromString('10m'), memory: Quantity.fromString('64Mi') },
+                    limits: { cpu: Quantity.fromString('500m'), memory: Quantity.fromString('256Mi') },
+                  },
+                  securityContext: {
+                    allowPrivilegeEscalation: false,
+                    readOnlyRootFilesystem: true,
+                    runAsNonRoot: true,
+                    capabilities: { drop: ['ALL'] },
+                  },
+                },
+              ],
+            },
+          },
+        },
+      });
+    }
+
+    new KubeService(this, 'MetricsService', {
+      metadata: { name: this.metricsServiceName, namespace, labels: commonLabels() },
+      spec: {
+        selector: selectorLabels(),
+        ports: [
+          {
+            name: 'metrics',
+            port: metricsPort,
+            targetPort: IntOrString.fromString('metrics'),
+            protocol: 'TCP',
+          },
+        ],
+      },
+    });
+  }
+}
+
+function commonLabels(): Record<string, string> {
+  return { ...selectorLabels(), 'app.kubernetes.io/managed-by': 'jobforge' };
+}
+
+function selectorLabels(): Record<string, string> {
+  return { 'app.kubernetes.io/name': 'image-resource-controller' };
+}
+
+function validateImage(field: string, value: string | undefined): void {
+  if (typeof value !== 'string' || !IMAGE_REF.test(value)) {
+    throw new Error(
+      `'${field}' must be a container image reference without spaces, got ${JSON.stringify(value)}`,
+    );
+  }
+}
+
+function validatePort(field: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1 || value > 65535) {
+    throw new Error(`'${field}' must be an integer port from 1 to 65535, got ${value}`);
+  }
+}
