@@ -148,7 +148,9 @@ export class EcrReadRole extends pulumi.ComponentResource {
     this.roleArn = role.arn;
     this.roleName = role.name;
     this.policyArn = policy.arn;
-    this.serviceAccountAnnotations = role.arn.apply((arn) => ({ 'eks.amazonaws.com/role-arn': arn }));
+    this.serviceAccountAnnotations = role.arn.apply((arn): Record<string, string> => ({
+      'eks.amazonaws.com/role-arn': arn,
+    }));
     this.registerOutputs({
       roleArn: this.roleArn,
       roleName: this.roleName,

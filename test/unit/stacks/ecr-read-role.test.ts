@@ -34,7 +34,6 @@ pulumi.runtime.setMocks(
 );
 
 // Imported after setMocks so the component registers against the mocks.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { EcrReadRole } =
   require('../../../stacks/ecr-read-role') as typeof import('../../../stacks/ecr-read-role');
 
