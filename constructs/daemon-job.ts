@@ -1,0 +1,220 @@
+import { Chart, Names } from 'cdk8s';
+import { Construct } from 'constructs';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import {
+  toDnsLabel,
+  toLabelValue,
+  validateDnsLabel,
+  validateDnsSubdomain,
+  validateLabels,
+} from '../core/dns-name';
+import { NodeInfo, NodeSelectorTermInfo, selectNodes } from '../core/node-inventory';
+import {
+  JobWorkloadProps,
+  addJobSupport,
+  buildJobSpec,
+  buildPodTemplate,
+  validateJobWorkload,
+  workloadLabels,
+} from './job-template';
+
+/** Label on every Job (and pod) of a DaemonJob: the DaemonJob's name. */
+export const DAEMON_JOB_LABEL = 'jobforge.io/daemon-job';
+/** Label on every per-node Job (and pod): the node's name (hash-suffixed when not a valid label value). */
+export const DAEMON_JOB_NODE_LABEL = 'jobforge.io/node';
+/** Annotation on every per-node Job: the node's full name. */
+export const DAEMON_JOB_NODE_ANNOTATION = 'jobforge.io/node-name';
+
+/**
+ * How a DaemonJob covers its nodes.
+ *
+ * - `perNode`: one Job per matching node, pinned to it with required node affinity on
+ *   `metadata.name` (as the DaemonSet controller pins pods). Each node gets exactly one successful
+ *   run; adding a node adds one Job and leaves the others untouched.
+ * - `fanOut`: one Job with completions = parallelism = the number of matching nodes, pods kept
+ *   apart by required pod anti-affinity on `kubernetes.io/hostname`. CAVEAT: this does not
+ *   guarantee one successful run per node. A retried pod may land on a node whose pod already
+ *   succeeded (anti-affinity only sees running pods), leaving another node without a run. Use it
+ *   only for compatibility with manifests built that way.
+ */
+export type DaemonJobMode = 'perNode' | 'fanOut';
+
+/** Props of a {@link DaemonJob}: the shared container/job model, less parallelism and completions. */
+export interface DaemonJobProps extends JobWorkloadProps {
+  /** The cluster's nodes (see loadNodes). Matching is on labels (`nodeSelector`, required node affinity) and taints (`tolerations`). */
+  readonly nodes: NodeInfo[];
+  /** @default 'perNode' */
+  readonly mode?: DaemonJobMode;
+}
+
+/** A Job that runs to completion once on every matching node. */
+export class DaemonJob extends Construct {
+  /** The Jobs' namespace (undefined: the chart's, or the one they are applied to). */
+  public readonly namespace?: string;
+  /** The DaemonJob's name (the value of the `jobforge.io/daemon-job` label). */
+  public readonly name: string;
+  /** The names of the Jobs, in node order (one per node for perNode, one for fanOut, none without nodes). */
+  public readonly jobNames: string[];
+  /** The matching nodes' names, in inventory order. */
+  public readonly nodeNames: string[];
+  /** The batch/v1 Jobs, in the order of jobNames. */
+  public readonly jobs: k8s.KubeJob[];
+
+  public constructor(scope: Construct, id: string, props: DaemonJobProps) {
+    super(scope, id);
+    const name = props.name ?? Names.toDnsLabel(this, { maxLen: 63 });
+    const mode = props.mode ?? 'perNode';
+    if (mode !== 'perNode' && mode !== 'fanOut') {
+      throw new Error(`'mode' must be perNode or fanOut, got ${JSON.stringify(props.mode)}`);
+    }
+    const p = props as DaemonJobProps & { parallelism?: unknown; completions?: unknown };
+    for (const field of ['parallelism', 'completions'] as const) {
+      if (p[field] !== undefined) {
+        throw new Error(
+          `'${field}' is not a DaemonJob prop (the nodes decide it), got ${JSON.stringify(p[field])}`,
+        );
+      }
+    }
+    validateDnsLabel('name', name);
+    validateNodes(props.nodes);
+    const requiredTerms =
+      props.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+    const matched = selectNodes(props.nodes, {
+      nodeSelector: props.nodeSelector,
+      tolerations: props.tolerations,
+      requiredTerms: requiredTerms as NodeSelectorTermInfo[] | undefined,
+    });
+    const count = mode === 'fanOut' ? matched.length : 1;
+    validateJobWorkload(props, name, {
+      completionsGiven: count,
+      completions: count,
+      parallelism: count,
+      maxNameLength: 63,
+    });
+
+    const support = addJobSupport(this, props, name);
+    const labels = { ...workloadLabels(name, props.labels), [DAEMON_JOB_LABEL]: name };
+    const template = buildPodTemplate(props, support, labels);
+    const jobs: k8s.KubeJob[] = [];
+    const jobNames: string[] = [];
+    const namespace = props.namespace;
+
+    if (mode === 'perNode') {
+      // An Indexed Job's pod hostname is `<job>-0`: keep room for it.
+      const maxLength = (props.completionMode ?? 'NonIndexed') === 'Indexed' ? 61 : 63;
+      const seen = new Map<string, string>();
+      for (const node of matched) {
+        const jobName = toDnsLabel([name, node.name], maxLength);
+        const clash = seen.get(jobName);
+        if (clash !== undefined) {
+          throw new Error(
+            `'nodes' ${JSON.stringify(clash)} and ${JSON.stringify(node.name)} map to the same Job name ${JSON.stringify(jobName)}`,
+          );
+        }
+        seen.set(jobName, node.name);
+        const nodeLabels = { ...labels, [DAEMON_JOB_NODE_LABEL]: toLabelValue(node.name) };
+        const podTemplate: k8s.PodTemplateSpec = {
+          metadata: { labels: nodeLabels },
+          spec: { ...template.spec!, affinity: pinAffinity(props.affinity, [node.name]) },
+        };
+        jobs.push(
+          new k8s.KubeJob(this, `Job-${node.name}`, {
+            metadata: {
+              name: jobName,
+              namespace,
+              labels: nodeLabels,
+              annotations: { ...props.annotations, [DAEMON_JOB_NODE_ANNOTATION]: node.name },
+            },
+            spec: buildJobSpec(props, podTemplate, {
+              completions: 1,
+              parallelism: 1,
+              suspend: props.suspend,
+            }),
+          }),
+        );
+        jobNames.push(jobName);
+      }
+    } else if (matched.length > 0) {
+      const pinned = pinAffinity(
+        props.affinity,
+        matched.map((n) => n.name),
+      );
+      const antiAffinity: k8s.PodAffinityTerm = {
+        labelSelector: { matchLabels: { [DAEMON_JOB_LABEL]: name } },
+        topologyKey: 'kubernetes.io/hostname',
+      };
+      const user = props.affinity?.podAntiAffinity;
+      const affinity: k8s.Affinity = {
+        ...pinned,
+        podAntiAffinity: {
+          ...user,
+          requiredDuringSchedulingIgnoredDuringExecution: [
+            ...(user?.requiredDuringSchedulingIgnoredDuringExecution ?? []),
+            antiAffinity,
+          ],
+        },
+      };
+      const podTemplate: k8s.PodTemplateSpec = {
+        metadata: template.metadata,
+        spec: { ...template.spec!, affinity },
+      };
+      jobs.push(
+        new k8s.KubeJob(this, 'Resource', {
+          metadata: { name, namespace, labels, annotations: props.annotations },
+          spec: buildJobSpec(props, podTemplate, {
+            completions: matched.length,
+            parallelism: matched.length,
+            suspend: props.suspend,
+          }),
+        }),
+      );
+      jobNames.push(name);
+    }
+
+    this.name = name;
+    this.jobs = jobs;
+    this.jobNames = jobNames;
+    this.nodeNames = matched.map((n) => n.name);
+    this.namespace = namespace ?? Chart.of(this).namespace;
+  }
+}
+
+function validateNodes(nodes: NodeInfo[]): void {
+  if (!Array.isArray(nodes)) throw new Error(`'nodes' must be a list of nodes, got ${JSON.stringify(nodes)}`);
+  const names = new Set<string>();
+  nodes.forEach((node, i) => {
+    validateDnsSubdomain(`nodes[${i}].name`, node?.name);
+    if (names.has(node.name))
+      throw new Error(`'nodes' must have unique names, got ${JSON.stringify(node.name)} twice`);
+    names.add(node.name);
+    validateLabels(`nodes[${i}].labels`, node.labels as Record<string, string> | undefined);
+    for (const taint of node.taints ?? []) {
+      if (!['NoSchedule', 'PreferNoSchedule', 'NoExecute'].includes(taint.effect)) {
+        throw new Error(
+          `'nodes[${i}].taints' effect must be NoSchedule, PreferNoSchedule or NoExecute, got ${JSON.stringify(taint.effect)}`,
+        );
+      }
+    }
+  });
+}
+
+/**
+ * `affinity` with its required node affinity narrowed to `nodeNames`: a `metadata.name In nodeNames`
+ * matchFields requirement added to every term (or one term with only it), which keeps the user's
+ * terms and pins the pod, as the DaemonSet controller does.
+ */
+function pinAffinity(affinity: k8s.Affinity | undefined, nodeNames: string[]): k8s.Affinity {
+  const pin: k8s.NodeSelectorRequirement = { key: 'metadata.name', operator: 'In', values: nodeNames };
+  const required = affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  const terms: k8s.NodeSelectorTerm[] =
+    required && required.nodeSelectorTerms.length > 0
+      ? required.nodeSelectorTerms.map((t) => ({ ...t, matchFields: [...(t.matchFields ?? []), pin] }))
+      : [{ matchFields: [pin] }];
+  return {
+    ...affinity,
+    nodeAffinity: {
+      ...affinity?.nodeAffinity,
+      requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms },
+    },
+  };
+}

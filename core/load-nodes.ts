@@ -1,0 +1,37 @@
+import * as k8s from '@kubernetes/client-node';
+import { kubeClient } from './kube-client';
+import { NodeInfo, NodeTaint } from './node-inventory';
+
+/**
+ * Reads the node inventory (name, labels, taints) of a live cluster, for apps that synthesize a
+ * DaemonJob against it. Await it before building the chart: constructs never do I/O.
+ *
+ * @param kubeconfig a kubeconfig path or content; defaults as kubectl does (see loadKubeConfig).
+ * @returns the nodes sorted by name, so synthesized output is stable.
+ */
+export async function loadNodes(kubeconfig?: string | k8s.KubeConfig): Promise<NodeInfo[]> {
+  const api = kubeClient(k8s.CoreV1Api, kubeconfig);
+  const nodes: NodeInfo[] = [];
+  let _continue: string | undefined;
+  do {
+    const page = await api.listNode({ limit: 500, _continue });
+    for (const node of page.items) nodes.push(toNodeInfo(node));
+    _continue = page.metadata?._continue || undefined;
+  } while (_continue);
+  return nodes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** The inventory view of a core/v1 Node. */
+export function toNodeInfo(node: k8s.V1Node): NodeInfo {
+  const name = node.metadata?.name;
+  if (!name) throw new Error(`node has no metadata.name, got ${JSON.stringify(node.metadata)}`);
+  return {
+    name,
+    labels: { ...(node.metadata?.labels ?? {}) },
+    taints: (node.spec?.taints ?? []).map((t): NodeTaint => ({
+      key: t.key,
+      value: t.value ?? '',
+      effect: t.effect as NodeTaint['effect'],
+    })),
+  };
+}
