@@ -1,0 +1,405 @@
+import type * as k8s from '@kubernetes/client-node';
+import { canonicalImage } from './image-reference';
+
+/** The workload kinds whose pod templates (or pods) the index reads. */
+export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob', 'Job', 'Pod'] as const;
+
+/** A workload kind the index reads. */
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
+
+/** Which list of the pod spec a container comes from. */
+export type ContainerType = 'container' | 'initContainer' | 'ephemeralContainer';
+
+/** One container of one workload, and the image it runs. */
+export interface WorkloadImageUse {
+  readonly kind: WorkloadKind;
+  readonly namespace: string;
+  readonly name: string;
+  readonly container: string;
+  readonly containerType: ContainerType;
+  /** The image exactly as the workload spells it. */
+  readonly image: string;
+}
+
+/** A workload image use, with the parts the index keys on. */
+interface IndexedUse extends WorkloadImageUse {
+  /** `registry/path`, canonical (normalizeImage with Docker Hub aliases folded: `docker.io/library/nginx`). */
+  readonly repository: string;
+  readonly tag?: string;
+  readonly digest?: string;
+}
+
+/** Options of {@link WorkloadIndex}. */
+export interface WorkloadIndexOptions {
+  /**
+   * The tag prefix of a tag, for `prefix` dedup (e.g. `dev` of `dev-v1.2.3`); undefined when the
+   * tag has none. Use the same extraction as the selection policy so both sides agree.
+   * @default - the text before the first `-`, `_` or `.` (the whole tag when there is none)
+   */
+  readonly tagPrefixOf?: (tag: string) => string | undefined;
+}
+
+const KIND_ORDER: Record<WorkloadKind, number> = {
+  Deployment: 0,
+  StatefulSet: 1,
+  DaemonSet: 2,
+  CronJob: 3,
+  Job: 4,
+  Pod: 5,
+};
+
+/**
+ * Where an image is used in the cluster: lookups by normalized image and by
+ * (repository, tag prefix) in constant time. Results are ordered deterministically (workload
+ * kinds before Pods, then namespace, name, container), so the first result names the most
+ * meaningful owner.
+ */
+export class WorkloadIndex {
+  /** Number of container image uses indexed. */
+  public readonly size: number;
+  private readonly byImage = new Map<string, IndexedUse[]>();
+  private readonly byPrefix = new Map<string, IndexedUse[]>();
+  private readonly tagPrefixOf: (tag: string) => string | undefined;
+
+  constructor(uses: readonly WorkloadImageUse[], options: WorkloadIndexOptions = {}) {
+    this.tagPrefixOf = options.tagPrefixOf ?? defaultTagPrefix;
+    const sorted = [...uses].sort(compareUses);
+    let size = 0;
+    for (const use of sorted) {
+      const parsed = parseNormalized(use.image);
+      if (!parsed) continue;
+      const indexed: IndexedUse = { ...use, ...parsed };
+      size++;
+      if (parsed.tag !== undefined) {
+        push(this.byImage, `${parsed.repository}:${parsed.tag}`, indexed);
+        const prefix = this.tagPrefixOf(parsed.tag);
+        if (prefix !== undefined) push(this.byPrefix, prefixKey(parsed.repository, prefix), indexed);
+      }
+      if (parsed.digest !== undefined) push(this.byImage, `${parsed.repository}@${parsed.digest}`, indexed);
+    }
+    this.size = size;
+  }
+
+  /**
+   * Workloads running this exact image. `image` is any reference (`nginx`, `repo:tag`,
+   * `repo@sha256:…`); when `digest` is given, workloads pinning the same digest match too.
+   */
+  public findImage(image: string, digest?: string): WorkloadImageUse[] {
+    const parsed = parseNormalized(image);
+    if (!parsed) return [];
+    const found = new Set<IndexedUse>();
+    if (parsed.tag !== undefined) {
+      for (const u of this.byImage.get(`${parsed.repository}:${parsed.tag}`) ?? []) found.add(u);
+    }
+    for (const d of [parsed.digest, digest]) {
+      if (d === undefined) continue;
+      for (const u of this.byImage.get(`${parsed.repository}@${d}`) ?? []) found.add(u);
+    }
+    return [...found].sort(compareUses).map(publicUse);
+  }
+
+  /**
+   * Workloads running some tag of `repository` whose tag prefix is `tagPrefix` (so GitOps
+   * already owns that line of upgrades). `repository` may carry a tag or digest; it is ignored.
+   */
+  public findPrefix(repository: string, tagPrefix: string): WorkloadImageUse[] {
+    const parsed = parseNormalized(repository);
+    if (!parsed) return [];
+    return (this.byPrefix.get(prefixKey(parsed.repository, tagPrefix)) ?? []).map(publicUse);
+  }
+}
+
+/** The default tag prefix: text before the first `-`, `_` or `.`; the whole tag when none. */
+export function defaultTagPrefix(tag: string): string | undefined {
+  const m = /^([^-_.]+)[-_.]/.exec(tag);
+  return m ? m[1] : tag || undefined;
+}
+
+/** The container image uses of one workload object (any of {@link WORKLOAD_KINDS}). */
+export function imageUsesOf(kind: WorkloadKind, object: WorkloadObject): WorkloadImageUse[] {
+  const meta = object.metadata ?? {};
+  const podSpec = podSpecOf(kind, object);
+  if (!podSpec) return [];
+  const uses: WorkloadImageUse[] = [];
+  const add = (containerType: ContainerType, list?: { name: string; image?: string }[]): void => {
+    for (const c of list ?? []) {
+      if (!c.image) continue;
+      uses.push({
+        kind,
+        namespace: meta.namespace ?? 'default',
+        name: meta.name ?? '',
+        container: c.name,
+        containerType,
+        image: c.image,
+      });
+    }
+  };
+  add('container', podSpec.containers);
+  add('initContainer', podSpec.initContainers);
+  add('ephemeralContainer', podSpec.ephemeralContainers);
+  return uses;
+}
+
+/** The objects the index reads: any workload with metadata and a pod spec somewhere. */
+export interface WorkloadObject {
+  readonly metadata?: { readonly name?: string; readonly namespace?: string };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly spec?: any;
+}
+
+function podSpecOf(kind: WorkloadKind, o: WorkloadObject): k8s.V1PodSpec | undefined {
+  switch (kind) {
+    case 'Pod':
+      return o.spec;
+    case 'CronJob':
+      return o.spec?.jobTemplate?.spec?.template?.spec;
+    default:
+      return o.spec?.template?.spec;
+  }
+}
+
+/** One page of a paginated list call. */
+export interface WorkloadPage {
+  readonly items: readonly WorkloadObject[];
+  /** The continue token of the next page; undefined or empty on the last page. */
+  readonly continueToken?: string;
+}
+
+/** Lists one kind across all namespaces, one page at a time (`limit` + `continue`). */
+export type WorkloadLister = (
+  kind: WorkloadKind,
+  limit: number,
+  continueToken?: string,
+) => Promise<WorkloadPage>;
+
+/** Result of {@link collectWorkloadImages}. */
+export interface CollectedWorkloadImages {
+  readonly uses: WorkloadImageUse[];
+  /** List calls made (one per page). */
+  readonly apiCalls: number;
+  /** Objects read, by kind. */
+  readonly objects: Record<WorkloadKind, number>;
+}
+
+/** Options of {@link collectWorkloadImages}. */
+export interface CollectOptions {
+  /**
+   * Items per list call.
+   * @default 500
+   */
+  readonly pageSize?: number;
+}
+
+/**
+ * Reads every workload of {@link WORKLOAD_KINDS} through `list`, following continue tokens
+ * until the last page. The kinds are listed concurrently, pages of one kind in order. When a
+ * continue token has expired (HTTP 410), that kind's listing restarts once from the beginning.
+ */
+export async function collectWorkloadImages(
+  list: WorkloadLister,
+  options: CollectOptions = {},
+): Promise<CollectedWorkloadImages> {
+  const pageSize = options.pageSize ?? 500;
+  if (!Number.isInteger(pageSize) || pageSize < 1) {
+    throw new Error(`'pageSize' must be a positive integer, got ${pageSize}`);
+  }
+  let apiCalls = 0;
+  const objects = Object.fromEntries(WORKLOAD_KINDS.map((k) => [k, 0])) as Record<WorkloadKind, number>;
+  const listKind = async (kind: WorkloadKind, restarts: number): Promise<WorkloadImageUse[]> => {
+    const uses: WorkloadImageUse[] = [];
+    let read = 0;
+    let token: string | undefined;
+    do {
+      let page: WorkloadPage;
+      try {
+        apiCalls++;
+        page = await list(kind, pageSize, token);
+      } catch (err) {
+        if (token !== undefined && isGone(err) && restarts > 0) return listKind(kind, restarts - 1);
+        throw new Error(`listing ${kind}s failed: ${errorMessage(err)}`);
+      }
+      for (const item of page.items) uses.push(...imageUsesOf(kind, item));
+      read += page.items.length;
+      token = page.continueToken || undefined;
+    } while (token !== undefined);
+    objects[kind] = read;
+    return uses;
+  };
+  const perKind = await Promise.all(WORKLOAD_KINDS.map((kind) => listKind(kind, 1)));
+  return { uses: perKind.flat(), apiCalls, objects };
+}
+
+/** A {@link WorkloadLister} backed by the Kubernetes API of a kubeconfig (path or content). */
+export function kubeWorkloadLister(kubeconfig?: string): WorkloadLister {
+  // Loaded on first use: @kubernetes/client-node is an ES module (Node 20.19+ requires it
+  // natively; test runners that cannot load it still load the pure parts of this file).
+  const k8s = require('@kubernetes/client-node') as typeof import('@kubernetes/client-node');
+  const { kubeClient, loadKubeConfig } = require('./kube-client') as typeof import('./kube-client');
+  const kc = loadKubeConfig(kubeconfig);
+  const apps = kubeClient(k8s.AppsV1Api, kc);
+  const batch = kubeClient(k8s.BatchV1Api, kc);
+  const core = kubeClient(k8s.CoreV1Api, kc);
+  return async (kind, limit, continueToken) => {
+    const params = { limit, _continue: continueToken };
+    let list: { items: WorkloadObject[]; metadata?: k8s.V1ListMeta };
+    switch (kind) {
+      case 'Deployment':
+        list = await apps.listDeploymentForAllNamespaces(params);
+        break;
+      case 'StatefulSet':
+        list = await apps.listStatefulSetForAllNamespaces(params);
+        break;
+      case 'DaemonSet':
+        list = await apps.listDaemonSetForAllNamespaces(params);
+        break;
+      case 'Job':
+        list = await batch.listJobForAllNamespaces(params);
+        break;
+      case 'CronJob':
+        list = await batch.listCronJobForAllNamespaces(params);
+        break;
+      case 'Pod':
+        list = await core.listPodForAllNamespaces(params);
+        break;
+    }
+    return { items: list.items, continueToken: list.metadata?._continue };
+  };
+}
+
+/** Options of {@link WorkloadIndexCache}. */
+export interface WorkloadIndexCacheOptions extends WorkloadIndexOptions, CollectOptions {
+  /**
+   * How long a built index is reused, in seconds; 0 rebuilds on every call.
+   * @default 300
+   */
+  readonly cacheTtlSeconds?: number;
+  /** The clock, in milliseconds. @default Date.now */
+  readonly now?: () => number;
+}
+
+/** What {@link WorkloadIndexCache.get} returns. */
+export interface CachedWorkloadIndex {
+  readonly index: WorkloadIndex;
+  /** List calls made by this call: 0 when served from the cache. */
+  readonly apiCalls: number;
+  /** Whether the index came from the cache. */
+  readonly cached: boolean;
+  /** When the index was built (ms since the epoch). */
+  readonly builtAt: number;
+}
+
+/**
+ * Builds the workload index from a lister and reuses it for `cacheTtlSeconds`. Concurrent
+ * callers during a build share the same build; a failed build is not cached.
+ */
+export class WorkloadIndexCache {
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+  private entry?: { builtAt: number; index: Promise<{ index: WorkloadIndex; apiCalls: number }> };
+
+  constructor(
+    private readonly list: WorkloadLister,
+    private readonly options: WorkloadIndexCacheOptions = {},
+  ) {
+    const ttl = options.cacheTtlSeconds ?? 300;
+    if (!Number.isFinite(ttl) || ttl < 0) {
+      throw new Error(`'cacheTtlSeconds' must be a number of seconds of at least 0, got ${ttl}`);
+    }
+    this.ttlMs = ttl * 1000;
+    this.now = options.now ?? Date.now;
+  }
+
+  public async get(): Promise<CachedWorkloadIndex> {
+    const now = this.now();
+    const entry = this.entry;
+    if (entry && now - entry.builtAt < this.ttlMs) {
+      const { index } = await entry.index;
+      return { index, apiCalls: 0, cached: true, builtAt: entry.builtAt };
+    }
+    const building = collectWorkloadImages(this.list, this.options).then((c) => ({
+      index: new WorkloadIndex(c.uses, this.options),
+      apiCalls: c.apiCalls,
+    }));
+    const fresh = { builtAt: now, index: building };
+    this.entry = fresh;
+    try {
+      const built = await building;
+      return { index: built.index, apiCalls: built.apiCalls, cached: false, builtAt: now };
+    } catch (err) {
+      if (this.entry === fresh) this.entry = undefined;
+      throw err;
+    }
+  }
+
+  /** Forgets the cached index. */
+  public invalidate(): void {
+    this.entry = undefined;
+  }
+}
+
+function parseNormalized(image: string): { repository: string; tag?: string; digest?: string } | undefined {
+  let normalized: string;
+  try {
+    normalized = canonicalImage(image);
+  } catch {
+    return undefined;
+  }
+  let rest = normalized;
+  let digest: string | undefined;
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  }
+  let tag: string | undefined;
+  const colon = rest.lastIndexOf(':');
+  if (colon > rest.lastIndexOf('/')) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+  }
+  return { repository: rest, tag, digest };
+}
+
+function prefixKey(repository: string, prefix: string): string {
+  return `${repository}\u0000${prefix}`;
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function compareUses(a: WorkloadImageUse, b: WorkloadImageUse): number {
+  return (
+    KIND_ORDER[a.kind] - KIND_ORDER[b.kind] ||
+    cmp(a.namespace, b.namespace) ||
+    cmp(a.name, b.name) ||
+    cmp(a.container, b.container) ||
+    cmp(a.containerType, b.containerType)
+  );
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function publicUse(u: IndexedUse): WorkloadImageUse {
+  return {
+    kind: u.kind,
+    namespace: u.namespace,
+    name: u.name,
+    container: u.container,
+    containerType: u.containerType,
+    image: u.image,
+  };
+}
+
+function isGone(err: unknown): boolean {
+  const e = err as { code?: number; statusCode?: number; body?: unknown };
+  return e?.code === 410 || e?.statusCode === 410;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
