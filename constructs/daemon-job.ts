@@ -1,4 +1,4 @@
-import { Chart, Names } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import {
@@ -12,6 +12,7 @@ import { NodeInfo, NodeSelectorTermInfo, selectNodes } from '../core/node-invent
 import {
   JobWorkloadProps,
   addJobSupport,
+  defaultWorkloadName,
   buildJobSpec,
   buildPodTemplate,
   validateJobWorkload,
@@ -62,7 +63,7 @@ export class DaemonJob extends Construct {
 
   public constructor(scope: Construct, id: string, props: DaemonJobProps) {
     super(scope, id);
-    const name = props.name ?? Names.toDnsLabel(this, { maxLen: 63 });
+    const name = props.name ?? defaultWorkloadName(this, 63);
     const mode = props.mode ?? 'perNode';
     if (mode !== 'perNode' && mode !== 'fanOut') {
       throw new Error(`'mode' must be perNode or fanOut, got ${JSON.stringify(props.mode)}`);

@@ -1,6 +1,7 @@
 // The one container / pod / job model behind KubernetesJob, KubernetesCronJob and DaemonJob:
 // props, validation, the supporting objects (Namespace, ConfigMaps, Secrets, ServiceAccount) and
 // the Job spec. Each workload adds only what is its own (schedule, per-node pinning, ...).
+import { Names } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import {
@@ -9,6 +10,7 @@ import {
   validateDnsSubdomain,
   validateLabels,
   isDnsLabel,
+  toDnsLabel,
 } from '../core/dns-name';
 import { parseQuantity } from '../core/quantity';
 import { NodeToleration } from '../core/node-inventory';
@@ -700,6 +702,14 @@ export function validateJobWorkload(props: JobWorkloadProps, name: string, shape
       }
     }
   }
+}
+
+/**
+ * The name a workload gets when `name` is not given: cdk8s' name for the construct path (with a
+ * hash of the path), made a DNS-1123 label of at most `maxLength` characters.
+ */
+export function defaultWorkloadName(scope: Construct, maxLength: number): string {
+  return toDnsLabel([Names.toDnsLabel(scope, { maxLen: maxLength })], maxLength);
 }
 
 /** The labels every object of a workload carries. */

@@ -1,4 +1,4 @@
-import { Chart, Names } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { parseCronSchedule } from '../core/cron-schedule';
@@ -6,6 +6,7 @@ import { validateTimeZone } from '../core/time-zone';
 import {
   JobWorkloadProps,
   addJobSupport,
+  defaultWorkloadName,
   buildJobSpec,
   buildPodTemplate,
   checkInteger,
@@ -58,7 +59,7 @@ export class KubernetesCronJob extends Construct {
 
   public constructor(scope: Construct, id: string, props: KubernetesCronJobProps) {
     super(scope, id);
-    const name = props.name ?? Names.toDnsLabel(this, { maxLen: CRON_JOB_NAME_MAX_LENGTH });
+    const name = props.name ?? defaultWorkloadName(this, CRON_JOB_NAME_MAX_LENGTH);
     const completions = props.completions ?? 1;
     const parallelism = props.parallelism ?? 1;
     validateJobWorkload(props, name, {

@@ -1,9 +1,10 @@
-import { Chart, Names } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import {
   JobWorkloadProps,
   addJobSupport,
+  defaultWorkloadName,
   buildJobSpec,
   buildPodTemplate,
   validateJobWorkload,
@@ -35,7 +36,7 @@ export class KubernetesJob extends Construct {
 
   public constructor(scope: Construct, id: string, props: KubernetesJobProps) {
     super(scope, id);
-    const name = props.name ?? Names.toDnsLabel(this, { maxLen: 63 });
+    const name = props.name ?? defaultWorkloadName(this, 63);
     const completions = props.completions ?? 1;
     const parallelism = props.parallelism ?? 1;
     validateJobWorkload(props, name, {

@@ -1,5 +1,4 @@
-import * as k8s from '@kubernetes/client-node';
-import { kubeClient } from './kube-client';
+import type * as k8s from '@kubernetes/client-node';
 import { NodeInfo, NodeTaint } from './node-inventory';
 
 /**
@@ -10,7 +9,11 @@ import { NodeInfo, NodeTaint } from './node-inventory';
  * @returns the nodes sorted by name, so synthesized output is stable.
  */
 export async function loadNodes(kubeconfig?: string | k8s.KubeConfig): Promise<NodeInfo[]> {
-  const api = kubeClient(k8s.CoreV1Api, kubeconfig);
+  // Loaded on first use: @kubernetes/client-node is an ES module (Node 20.19+ requires it natively;
+  // test runners that cannot load it still load the pure parts of this file).
+  const client = require('@kubernetes/client-node') as typeof import('@kubernetes/client-node');
+  const { kubeClient } = require('./kube-client') as typeof import('./kube-client');
+  const api = kubeClient(client.CoreV1Api, kubeconfig);
   const nodes: NodeInfo[] = [];
   let _continue: string | undefined;
   do {

@@ -1,0 +1,17 @@
+import { parseQuantity } from '../../../core/quantity';
+
+describe('parseQuantity', () => {
+  test.each([
+    ['500m', 0.5],
+    ['1', 1],
+    ['1.5', 1.5],
+    ['128Mi', 128 * 2 ** 20],
+    ['1Gi', 2 ** 30],
+    ['2k', 2000],
+    ['1e3', 1000],
+    ['.5', 0.5],
+  ])('%s = %d', (q, n) => expect(parseQuantity(q)).toBeCloseTo(n));
+  test.each(['', 'lots', '1 Gi', '1GB', 'Mi', '1.2.3'])('%j is not a quantity', (q) =>
+    expect(parseQuantity(q)).toBeUndefined(),
+  );
+});
