@@ -12,6 +12,7 @@ import {
   isDnsLabel,
   toDnsLabel,
 } from '../core/dns-name';
+import { parseImageReference } from '../core/image-reference';
 import { parseQuantity } from '../core/quantity';
 import { NodeToleration } from '../core/node-inventory';
 
@@ -224,7 +225,10 @@ export class PodFailurePolicy {
 
 /** The container and pod props every jobforge batch workload shares. */
 export interface ContainerProps {
-  /** A full image reference (`registry/repository:tag` or `@sha256:...`). */
+  /**
+   * A full image reference that parses (`registry/repository:tag`, `...@sha256:<hex>`); a tag or a
+   * digest is required (no implicit `:latest`).
+   */
   readonly image: string;
   /** @default - the image's entrypoint */
   readonly command?: string[];
@@ -347,25 +351,19 @@ export function checkInteger(field: string, value: number | undefined, min = 0):
   }
 }
 
-// TEMPORARY until core/image-reference.ts lands: a minimal full-reference check.
-function parseImageReference(ref: string): void {
-  const m =
-    /^([a-z0-9.-]+(?::[0-9]+)?\/)?([a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*)(?::([\w][\w.-]{0,127}))?(?:@(sha256:[a-f0-9]{64}))?$/.exec(
-      ref,
-    );
-  if (m === null || (m[3] === undefined && m[4] === undefined))
-    throw new Error(`invalid image reference ${JSON.stringify(ref)}`);
-}
-
 function checkImage(field: string, image: string): void {
   if (typeof image !== 'string' || image === '')
     throw new Error(`'${field}' is required, got ${show(image)}`);
+  let ref;
   try {
-    parseImageReference(image);
+    ref = parseImageReference(image);
   } catch (err) {
     throw new Error(
       `'${field}' must be a full image reference, got ${show(image)}: ${(err as Error).message}`,
     );
+  }
+  if (ref.tag === undefined && ref.digest === undefined) {
+    throw new Error(`'${field}' must name a tag or a digest (no implicit :latest), got ${show(image)}`);
   }
 }
 

@@ -63,6 +63,11 @@ describe('KubernetesJob defaults', () => {
     expect(manifests).toMatchSnapshot();
   });
 
+  test('an image by digest is accepted', () => {
+    const image = `ghcr.io/example/app@sha256:${'a'.repeat(64)}`;
+    expect(main(synth({ image }).manifests).image).toBe(image);
+  });
+
   test('the name defaults to a DNS label generated from the construct path', () => {
     const chart = Testing.chart();
     const job = new KubernetesJob(chart, 'Nightly_ETL', { image: IMAGE });
@@ -368,6 +373,11 @@ describe('KubernetesJob validation names the field and the value', () => {
       `'image' must be a full image reference, got "Not An Image"`,
     ],
     ['image missing', { image: '' }, `'image' is required, got ""`],
+    [
+      'image without tag or digest',
+      { image: 'ghcr.io/example/app' },
+      `'image' must name a tag or a digest (no implicit :latest), got "ghcr.io/example/app"`,
+    ],
     [
       'secrets and secretEnv collide',
       { secrets: { TOKEN: 'x' }, secretEnv: { TOKEN: { secretName: 's', key: 'k' } } },
