@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
+import { registerPolicySync } from './commands/policy-sync';
 
 /** The package version, read from the nearest package.json above this file (src or lib). */
 function packageVersion(): string {
@@ -11,11 +12,13 @@ function packageVersion(): string {
 }
 
 export function buildCli(): Command {
-  return new Command('jobforge')
+  const program = new Command('jobforge')
     .description(
       'Runtime pieces of jobforge: Kyverno policy sync, publishing synthesized YAML to a GitOps repo.',
     )
     .version(packageVersion(), '-v, --version');
+  registerPolicySync(program);
+  return program;
 }
 
 if (require.main === module) {

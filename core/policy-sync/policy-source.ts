@@ -1,0 +1,25 @@
+/** Where the expected policies come from: the Insights API, a directory, or anything else. */
+export interface PolicySource {
+  /** A description for logs and errors, never containing credentials. */
+  readonly description: string;
+  /** The expected policies as multi-document YAML texts. Throws a {@link PolicySourceError}. */
+  fetchYaml(): Promise<PolicySourceText[]>;
+}
+
+/** One YAML text of a source and where it came from (a URL without credentials, a file path). */
+export interface PolicySourceText {
+  readonly origin: string;
+  readonly yaml: string;
+}
+
+/** A source failed: the sync stops before any write. */
+export class PolicySourceError extends Error {
+  constructor(
+    message: string,
+    /** HTTP status when the source is an HTTP API. */
+    public readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'PolicySourceError';
+  }
+}
