@@ -25,7 +25,7 @@ module.exports = {
       testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
       globalSetup: '<rootDir>/test/e2e/global-setup.ts',
       globalTeardown: '<rootDir>/test/e2e/global-teardown.ts',
-      testTimeout: 600000,
+      setupFilesAfterEnv: ['<rootDir>/test/e2e/jest-timeout.ts'],
     },
   ],
 };

@@ -1,0 +1,231 @@
+// A small, dependency-free Kubernetes REST client for tests: what the harness needs and
+// @kubernetes/client-node does not expose (fieldValidation=Strict on server-side apply, /readyz).
+import * as fs from 'node:fs';
+import * as https from 'node:https';
+import { parseAllDocuments, parse as parseYaml } from 'yaml';
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name?: string; namespace?: string; [k: string]: unknown };
+  [k: string]: unknown;
+}
+
+interface Endpoint {
+  server: string;
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  token?: string;
+}
+
+const endpoints = new Map<string, Endpoint>();
+
+function endpoint(kubeconfig: string): Endpoint {
+  const cached = endpoints.get(kubeconfig);
+  if (cached) return cached;
+  const kc = parseYaml(fs.readFileSync(kubeconfig, 'utf8'));
+  const ctx = kc.contexts.find((c: { name: string }) => c.name === kc['current-context']).context;
+  const cluster = kc.clusters.find((c: { name: string }) => c.name === ctx.cluster).cluster;
+  const user = kc.users.find((u: { name: string }) => u.name === ctx.user).user;
+  const b64 = (v?: string): Buffer | undefined => (v ? Buffer.from(v, 'base64') : undefined);
+  const ep: Endpoint = {
+    server: cluster.server,
+    ca: b64(cluster['certificate-authority-data']),
+    cert: b64(user['client-certificate-data']),
+    key: b64(user['client-key-data']),
+    token: user.token,
+  };
+  endpoints.set(kubeconfig, ep);
+  return ep;
+}
+
+export interface KubeResponse {
+  readonly status: number;
+  readonly body: string;
+  json<T = Record<string, unknown>>(): T;
+}
+
+/** One HTTPS request to the cluster of `kubeconfig` (path), as its current user. */
+export function kubeRequest(
+  kubeconfig: string,
+  method: string,
+  urlPath: string,
+  body?: unknown,
+  contentType = 'application/json',
+): Promise<KubeResponse> {
+  const ep = endpoint(kubeconfig);
+  const url = new URL(urlPath, ep.server);
+  const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      url,
+      {
+        method,
+        ca: ep.ca,
+        cert: ep.cert,
+        key: ep.key,
+        headers: {
+          Accept: 'application/json',
+          ...(payload !== undefined ? { 'Content-Type': contentType } : {}),
+          ...(ep.token ? { Authorization: `Bearer ${ep.token}` } : {}),
+        },
+        timeout: 30000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, body: text, json: () => JSON.parse(text) });
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`${method} ${url} timed out`)));
+    req.on('error', reject);
+    if (payload !== undefined) req.write(payload);
+    req.end();
+  });
+}
+
+/** Every document of a multi-document YAML string, skipping empty ones. */
+export function parseManifests(text: string, source = 'manifest'): KubeObject[] {
+  return parseAllDocuments(text)
+    .map((d, i) => {
+      if (d.errors.length) throw new Error(`${source}: document ${i}: ${d.errors[0].message}`);
+      return d.toJS() as KubeObject | null;
+    })
+    .filter((o): o is KubeObject => o !== null && typeof o === 'object');
+}
+
+interface ApiResource {
+  name: string;
+  kind: string;
+  namespaced: boolean;
+}
+
+async function resourceFor(kubeconfig: string, obj: KubeObject): Promise<ApiResource> {
+  const base = obj.apiVersion.includes('/') ? `/apis/${obj.apiVersion}` : `/api/${obj.apiVersion}`;
+  const res = await kubeRequest(kubeconfig, 'GET', base);
+  if (res.status !== 200) {
+    throw new Error(
+      `apiVersion ${obj.apiVersion} is not served (GET ${base}: ${res.status} ${res.body.trim()})`,
+    );
+  }
+  const found = res
+    .json<{ resources: ApiResource[] }>()
+    .resources.find((r) => r.kind === obj.kind && !r.name.includes('/'));
+  if (!found) throw new Error(`kind ${obj.kind} is not served in ${obj.apiVersion}`);
+  return found;
+}
+
+function describe(obj: KubeObject): string {
+  const ns = obj.metadata?.namespace ? `${obj.metadata.namespace}/` : '';
+  return `${obj.apiVersion} ${obj.kind} ${ns}${obj.metadata?.name}`;
+}
+
+export interface ApplyOptions {
+  /** Server-side dry run: validated and admitted, never stored. @default false */
+  readonly dryRun?: boolean;
+  /** @default 'jobforge-e2e' */
+  readonly fieldManager?: string;
+}
+
+function errorMessage(res: KubeResponse): string {
+  try {
+    return res.json<{ message: string }>().message;
+  } catch {
+    return res.body;
+  }
+}
+
+function objectPath(obj: KubeObject, r: ApiResource, withName: boolean): string {
+  const base = obj.apiVersion.includes('/') ? `/apis/${obj.apiVersion}` : `/api/${obj.apiVersion}`;
+  const ns = r.namespaced ? `/namespaces/${obj.metadata.namespace ?? 'default'}` : '';
+  const name = withName ? `/${encodeURIComponent(obj.metadata.name ?? '')}` : '';
+  return `${base}${ns}/${r.name}${name}`;
+}
+
+/**
+ * Server-side apply with `fieldValidation=Strict` (unknown or duplicate fields are errors, not
+ * warnings). Throws an Error naming the object and quoting the apiserver's message.
+ */
+export async function applyObject(
+  kubeconfig: string,
+  obj: KubeObject,
+  opts: ApplyOptions = {},
+): Promise<KubeObject> {
+  if (!obj.metadata?.name) throw new Error(`object has no metadata.name: ${describe(obj)}`);
+  const r = await resourceFor(kubeconfig, obj);
+  const q = new URLSearchParams({
+    fieldManager: opts.fieldManager ?? 'jobforge-e2e',
+    fieldValidation: 'Strict',
+    force: 'true',
+  });
+  if (opts.dryRun) q.set('dryRun', 'All');
+  const res = await kubeRequest(
+    kubeconfig,
+    'PATCH',
+    `${objectPath(obj, r, true)}?${q}`,
+    obj,
+    'application/apply-patch+yaml',
+  );
+  if (res.status >= 300) throw new Error(`${describe(obj)} rejected (${res.status}): ${errorMessage(res)}`);
+  return res.json<KubeObject>();
+}
+
+/**
+ * What `kubectl create --dry-run=server --validate=strict` does: POST with `dryRun=All` and
+ * `fieldValidation=Strict`, so the object goes through decoding, defaulting, validation and
+ * admission but is never stored. An object that already exists (409) is checked with a dry-run
+ * server-side apply instead. Throws an Error naming the object and quoting the apiserver.
+ */
+export async function dryRunObject(kubeconfig: string, obj: KubeObject): Promise<KubeObject> {
+  if (!obj.metadata?.name) throw new Error(`object has no metadata.name: ${describe(obj)}`);
+  const r = await resourceFor(kubeconfig, obj);
+  const q = new URLSearchParams({ dryRun: 'All', fieldValidation: 'Strict', fieldManager: 'jobforge-e2e' });
+  const res = await kubeRequest(kubeconfig, 'POST', `${objectPath(obj, r, false)}?${q}`, obj);
+  if (res.status === 409) return applyObject(kubeconfig, obj, { dryRun: true });
+  if (res.status >= 300) throw new Error(`${describe(obj)} rejected (${res.status}): ${errorMessage(res)}`);
+  return res.json<KubeObject>();
+}
+
+/** Creates the namespace for real if it does not exist. */
+export async function ensureNamespace(kubeconfig: string, name: string): Promise<void> {
+  await applyObject(kubeconfig, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+}
+
+/** Applies CustomResourceDefinitions for real and waits until each one is Established. */
+export async function installCrds(
+  kubeconfig: string,
+  crds: readonly KubeObject[],
+  timeoutMs = 60000,
+): Promise<void> {
+  for (const crd of crds) {
+    if (crd.kind !== 'CustomResourceDefinition') throw new Error(`not a CRD: ${describe(crd)}`);
+    await applyObject(kubeconfig, crd);
+  }
+  const deadline = Date.now() + timeoutMs;
+  for (const crd of crds) {
+    for (;;) {
+      const res = await kubeRequest(
+        kubeconfig,
+        'GET',
+        `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`,
+      );
+      const conds = (res.json<{ status?: { conditions?: { type: string; status: string }[] } }>().status
+        ?.conditions ?? []) as { type: string; status: string }[];
+      if (conds.some((c) => c.type === 'Established' && c.status === 'True')) break;
+      if (Date.now() > deadline)
+        throw new Error(`CRD ${crd.metadata.name} not Established after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** Reads every CustomResourceDefinition from YAML files (other kinds are ignored). */
+export function readCrdFiles(files: readonly string[]): KubeObject[] {
+  return files.flatMap((f) =>
+    parseManifests(fs.readFileSync(f, 'utf8'), f).filter((o) => o.kind === 'CustomResourceDefinition'),
+  );
+}

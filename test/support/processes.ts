@@ -1,0 +1,198 @@
+// Long-running helper processes for tests (etcd, kube-apiserver, moto, sshd): each one runs in its
+// own process group, logs to a file, and is killed with its whole group on stop(), on process exit,
+// on SIGINT/SIGTERM, and, if this process dies without cleaning up (SIGKILL, crash), by a tiny
+// watchdog shell that notices the parent is gone. No process may outlive the test run.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/** A free TCP port on 127.0.0.1 (the kernel picks it; the caller binds it right after). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** A fresh private temporary directory, removed by the returned cleanup. */
+export function makeTempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `jobforge-${prefix}-`));
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` until it returns a value other than undefined, or throws after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  opts: { timeoutMs: number; intervalMs?: number; onTimeout?: () => string },
+): Promise<T> {
+  const deadline = Date.now() + opts.timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (e) {
+      lastError = e;
+    }
+    if (Date.now() > deadline) {
+      const detail = lastError instanceof Error ? `; last error: ${lastError.message}` : '';
+      const extra = opts.onTimeout ? `\n${opts.onTimeout()}` : '';
+      throw new Error(`timed out after ${opts.timeoutMs} ms waiting for ${what}${detail}${extra}`);
+    }
+    await sleep(opts.intervalMs ?? 200);
+  }
+}
+
+/** Process groups started here and not yet stopped, with the pid of each one's watchdog. */
+const liveGroups = new Map<number, number | undefined>();
+let handlersInstalled = false;
+
+function killGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Kills every process group still running, synchronously (safe in an 'exit' handler). */
+export function killAllSync(): void {
+  for (const [pgid, watchdog] of liveGroups) {
+    killGroup(pgid, 'SIGKILL');
+    if (watchdog) killGroup(watchdog, 'SIGKILL');
+  }
+  liveGroups.clear();
+}
+
+function installHandlers(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  process.on('exit', killAllSync);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const handler = (): void => {
+      killAllSync();
+      process.removeListener(sig, handler);
+      // Let the default action (or other listeners) run as if we had not been here.
+      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+    };
+    process.on(sig, handler);
+  }
+}
+
+// Watches the parent and the group; when the parent is gone, kills the group (TERM, then KILL).
+const WATCHDOG = [
+  'while kill -0 "$0" 2>/dev/null && kill -0 -"$1" 2>/dev/null; do sleep 1; done',
+  'kill -0 -"$1" 2>/dev/null || exit 0',
+  'kill -TERM -"$1" 2>/dev/null; sleep 2; kill -KILL -"$1" 2>/dev/null; exit 0',
+].join('; ');
+
+export interface ManagedProcess {
+  readonly name: string;
+  readonly pid: number;
+  /** File that receives the process's stdout and stderr. */
+  readonly logFile: string;
+  /** Resolves with the exit code (or null when killed by a signal) once the leader exits. */
+  readonly exited: Promise<number | null>;
+  /** True until the leader exits. */
+  running(): boolean;
+  /** The last `lines` lines of the log. */
+  logTail(lines?: number): string;
+  /** SIGTERM to the whole group, SIGKILL after `graceMs`; resolves when the group is gone. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface StartProcessOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  /** Where to write stdout+stderr. @default - <tmpdir>/jobforge-<name>-<pid>.log */
+  readonly logFile?: string;
+}
+
+/** Starts `command` detached in its own process group, with output to a log file. */
+export function startProcess(
+  name: string,
+  command: string,
+  args: readonly string[],
+  opts: StartProcessOptions = {},
+): ManagedProcess {
+  installHandlers();
+  const logFile = opts.logFile ?? path.join(os.tmpdir(), `jobforge-${name}-${process.pid}-${Date.now()}.log`);
+  const fd = fs.openSync(logFile, 'a');
+  const child = spawn(command, args, {
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    detached: true,
+    stdio: ['ignore', fd, fd],
+  });
+  fs.closeSync(fd);
+  if (child.pid === undefined) {
+    throw new Error(`could not start ${name} (${command}): ${fs.readFileSync(logFile, 'utf8')}`);
+  }
+  const pid = child.pid;
+  liveGroups.set(pid, undefined);
+  let alive = true;
+  const exited = new Promise<number | null>((resolve) => {
+    child.on('exit', (code) => {
+      alive = false;
+      resolve(code);
+    });
+    child.on('error', (err) => {
+      alive = false;
+      fs.appendFileSync(logFile, `\nspawn error: ${err.message}\n`);
+      resolve(null);
+    });
+  });
+  child.unref();
+  const watchdog = spawn('sh', ['-c', WATCHDOG, String(process.pid), String(pid)], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  watchdog.unref();
+  liveGroups.set(pid, watchdog.pid);
+
+  const logTail = (lines = 40): string => {
+    try {
+      return fs.readFileSync(logFile, 'utf8').split('\n').slice(-lines).join('\n');
+    } catch {
+      return '';
+    }
+  };
+
+  return {
+    name,
+    pid,
+    logFile,
+    exited,
+    running: () => alive,
+    logTail,
+    async stop(graceMs = 5000): Promise<void> {
+      if (!liveGroups.has(pid)) return;
+      killGroup(pid, 'SIGTERM');
+      const deadline = Date.now() + graceMs;
+      while (groupAlive(pid) && Date.now() < deadline) await sleep(50);
+      killGroup(pid, 'SIGKILL');
+      while (groupAlive(pid)) await sleep(20);
+      const watchdogPid = liveGroups.get(pid);
+      if (watchdogPid) killGroup(watchdogPid, 'SIGKILL');
+      liveGroups.delete(pid);
+    },
+  };
+}
