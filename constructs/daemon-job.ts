@@ -200,17 +200,20 @@ function validateNodes(nodes: NodeInfo[]): void {
 }
 
 /**
- * `affinity` with its required node affinity narrowed to `nodeNames`: a `metadata.name In nodeNames`
- * matchFields requirement added to every term (or one term with only it), which keeps the user's
- * terms and pins the pod, as the DaemonSet controller does.
+ * `affinity` with its required node affinity narrowed to `nodeNames`, the way the DaemonSet
+ * controller pins pods: a `metadata.name In [node]` matchFields requirement (the apiserver allows
+ * one value per node field requirement) added to every user term, one term per node (terms are
+ * ORed), or terms with only the pin when the user has none.
  */
 function pinAffinity(affinity: k8s.Affinity | undefined, nodeNames: string[]): k8s.Affinity {
-  const pin: k8s.NodeSelectorRequirement = { key: 'metadata.name', operator: 'In', values: nodeNames };
   const required = affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
-  const terms: k8s.NodeSelectorTerm[] =
-    required && required.nodeSelectorTerms.length > 0
-      ? required.nodeSelectorTerms.map((t) => ({ ...t, matchFields: [...(t.matchFields ?? []), pin] }))
-      : [{ matchFields: [pin] }];
+  const userTerms: k8s.NodeSelectorTerm[] =
+    required && required.nodeSelectorTerms.length > 0 ? required.nodeSelectorTerms : [{}];
+  const terms: k8s.NodeSelectorTerm[] = [];
+  for (const node of nodeNames) {
+    const pin: k8s.NodeSelectorRequirement = { key: 'metadata.name', operator: 'In', values: [node] };
+    for (const t of userTerms) terms.push({ ...t, matchFields: [...(t.matchFields ?? []), pin] });
+  }
   return {
     ...affinity,
     nodeAffinity: {

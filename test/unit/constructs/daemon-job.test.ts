@@ -179,7 +179,9 @@ describe('DaemonJob fanOut', () => {
       },
     ]);
     expect(affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([
-      { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['worker-a', 'worker-b', 'soft'] }] },
+      { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['worker-a'] }] },
+      { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['worker-b'] }] },
+      { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['soft'] }] },
     ]);
     expect(job.spec.template.metadata.labels['jobforge.io/daemon-job']).toBe('node-audit');
     expect(manifests).toMatchSnapshot();
@@ -187,6 +189,28 @@ describe('DaemonJob fanOut', () => {
 
   test('no matching node, no Job', () => {
     expect(synth({ mode: 'fanOut', nodes: [] }).dj.jobNames).toEqual([]);
+  });
+
+  test("the user's required terms are kept: one term per user term and node", () => {
+    const affinity = {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [
+            { matchExpressions: [{ key: 'pool', operator: 'In', values: ['general'] }] },
+            { matchExpressions: [{ key: 'pool', operator: 'In', values: ['gpu'] }] },
+          ],
+        },
+      },
+    };
+    const { manifests } = synth({ mode: 'fanOut', affinity, nodes: NODES.slice(0, 2) });
+    const terms =
+      jobs(manifests)[0].spec.template.spec.affinity.nodeAffinity
+        .requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+    expect(terms).toHaveLength(4);
+    expect(terms[1]).toEqual({
+      matchExpressions: [{ key: 'pool', operator: 'In', values: ['gpu'] }],
+      matchFields: [{ key: 'metadata.name', operator: 'In', values: ['worker-a'] }],
+    });
   });
 });
 
