@@ -1,5 +1,6 @@
 import type * as k8s from '@kubernetes/client-node';
 import { canonicalImage } from './image-reference';
+import { defaultTagPrefixOf } from './image-pipeline/tag-selection';
 
 /** The workload kinds whose pod templates (or pods) the index reads. */
 export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob', 'Job', 'Pod'] as const;
@@ -62,7 +63,7 @@ export class WorkloadIndex {
   private readonly tagPrefixOf: (tag: string) => string | undefined;
 
   constructor(uses: readonly WorkloadImageUse[], options: WorkloadIndexOptions = {}) {
-    this.tagPrefixOf = options.tagPrefixOf ?? defaultTagPrefix;
+    this.tagPrefixOf = options.tagPrefixOf ?? defaultTagPrefixOf;
     const sorted = [...uses].sort(compareUses);
     let size = 0;
     for (const use of sorted) {
@@ -107,12 +108,6 @@ export class WorkloadIndex {
     if (!parsed) return [];
     return (this.byPrefix.get(prefixKey(parsed.repository, tagPrefix)) ?? []).map(publicUse);
   }
-}
-
-/** The default tag prefix: text before the first `-`, `_` or `.`; the whole tag when none. */
-export function defaultTagPrefix(tag: string): string | undefined {
-  const m = /^([^-_.]+)[-_.]/.exec(tag);
-  return m ? m[1] : tag || undefined;
 }
 
 /** The container image uses of one workload object (any of {@link WORKLOAD_KINDS}). */

@@ -13,6 +13,7 @@ import type {
   TemplateConfig,
 } from './types';
 import type { WorkloadImageUse, WorkloadIndex } from '../workload-index';
+import { joinRepoPath } from '../git-path';
 
 /**
  * The image pipeline as one function: validate → scan → select → render → dedup (cluster
@@ -171,7 +172,7 @@ export async function planPipeline(
   // Render every selected image first: a bad template fails the run before any Git work.
   const rendered = detected.map((image) => {
     const manifest = stages.render(resolved.template, image);
-    return { image, file: joinPath(resolved.git.path, manifest.path), manifest };
+    return { image, file: joinRepoPath(resolved.git.path.replace(/\/+$/, ''), manifest.path), manifest };
   });
   const byFile = new Map<string, DetectedImage>();
   for (const r of rendered) {
@@ -402,11 +403,6 @@ function containerLabel(u: WorkloadImageUse): string {
 
 function existingOf(u: WorkloadImageUse): ExistingWorkload {
   return { kind: u.kind, namespace: u.namespace, name: u.name, container: u.container };
-}
-
-function joinPath(base: string, file: string): string {
-  const b = base.replace(/^\.\/?/, '').replace(/\/+$/, '');
-  return b === '' ? file : `${b}/${file}`;
 }
 
 function cmp(a: string, b: string): number {

@@ -1,6 +1,5 @@
 import {
   collectWorkloadImages,
-  defaultTagPrefix,
   imageUsesOf,
   WorkloadIndex,
   WorkloadIndexCache,
@@ -177,13 +176,6 @@ describe('WorkloadIndex', () => {
     expect(byRegex.findPrefix(`${ECR}/webapp/api`, 'dev')).toHaveLength(1);
     expect(byRegex.findPrefix(`${ECR}/webapp/frontend`, 'v1')).toEqual([]);
     expect(index.findPrefix(`${ECR}/webapp/frontend`, 'v1')).toHaveLength(2);
-  });
-
-  test('default tag prefix', () => {
-    expect(defaultTagPrefix('dev-v1.2.3')).toBe('dev');
-    expect(defaultTagPrefix('staging_42')).toBe('staging');
-    expect(defaultTagPrefix('v1.2.3')).toBe('v1');
-    expect(defaultTagPrefix('latest')).toBe('latest');
   });
 });
 
