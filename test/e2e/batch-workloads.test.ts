@@ -202,6 +202,41 @@ describe('batch workloads on a real kube-apiserver', () => {
     expect(await dryRunAll(kubeconfig, objects)).toEqual([]);
   });
 
+  it('the default pod passes the restricted Pod Security Standard; hostPath does not', async () => {
+    // PodSecurity admission enforces on Pods, not Jobs: dry-run Pods made from the Jobs' templates
+    // in a namespace that enforces "restricted".
+    const ns = 'jf-batch-e2e-restricted';
+    const res = await kubeRequest(kubeconfig, 'POST', '/api/v1/namespaces', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: ns, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } },
+    });
+    if (res.status >= 300 && res.status !== 409) throw new Error(`creating ${ns}: ${res.status} ${res.body}`);
+    const chart = Testing.chart();
+    new KubernetesJob(chart, 'Default', {
+      namespace: ns,
+      name: 'secure',
+      image: IMAGE,
+      volumeMounts: [{ mountPath: '/tmp', emptyDir: {} }],
+    });
+    new KubernetesJob(chart, 'HostPath', {
+      namespace: ns,
+      name: 'hostpath',
+      image: IMAGE,
+      volumeMounts: [{ mountPath: '/host', hostPath: '/var/log' }],
+    });
+    const pods = (Testing.synth(chart) as KubeObject[]).map((job): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: job.metadata.name, namespace: ns },
+      spec: (job as unknown as { spec: { template: { spec: unknown } } }).spec.template.spec,
+    }));
+    await expect(dryRunObject(kubeconfig, pods[0])).resolves.toBeDefined();
+    await expect(dryRunObject(kubeconfig, pods[1])).rejects.toThrow(
+      /violates PodSecurity "restricted:latest".*hostPath/,
+    );
+  });
+
   it('accepts DaemonJobs built from the live inventory (perNode pins, fanOut spreads)', async () => {
     const inventory = (await loadNodes(kubeconfig)).filter((n) => n.name.startsWith(PREFIX));
     const chart = Testing.chart();
