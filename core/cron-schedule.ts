@@ -30,6 +30,10 @@ export interface CronSchedule {
   next(count: number, from?: Date, timeZone?: string): Date[];
 }
 
+/** Schedules already parsed (bounded): apps repeat a handful of schedules many times. */
+const cache = new Map<string, CronSchedule>();
+const CACHE_MAX = 1024;
+
 /**
  * Parses a CronJob schedule the way the Kubernetes CronJob controller reads it: exactly five
  * fields (minute hour day-of-month month day-of-week) with lists, ranges, steps and month/day
@@ -40,6 +44,15 @@ export interface CronSchedule {
  * @throws Error naming 'schedule' and the value received.
  */
 export function parseCronSchedule(schedule: string): CronSchedule {
+  const hit = cache.get(schedule);
+  if (hit !== undefined) return hit;
+  const parsed = parse(schedule);
+  if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
+  cache.set(schedule, parsed);
+  return parsed;
+}
+
+function parse(schedule: string): CronSchedule {
   const fail = (why: string): never => {
     throw new Error(`'schedule' ${why}, got ${JSON.stringify(schedule)}`);
   };

@@ -1,6 +1,9 @@
 /** Part of a zone name, as Kubernetes checks it before loading the zone. */
 const COMPONENT = /^[A-Za-z.\-_0-9+]{1,14}$/;
 
+/** Names already found valid: creating an Intl.DateTimeFormat costs tens of microseconds. */
+const known = new Set<string>();
+
 /**
  * Throws unless `timeZone` is an IANA time zone name a CronJob accepts: each '/'-separated part
  * made of letters, digits, '.', '-', '_' or '+' (at most 14 characters, not starting with '-'),
@@ -13,6 +16,7 @@ export function validateTimeZone(timeZone: string): string {
   const fail = (why: string): never => {
     throw new Error(`'timeZone' ${why}, got ${JSON.stringify(timeZone)}`);
   };
+  if (known.has(timeZone)) return timeZone;
   if (typeof timeZone !== 'string' || timeZone === '') fail('must be a non-empty IANA time zone name');
   for (const part of timeZone.split('/')) {
     if (part === '.' || part === '..' || part.startsWith('-') || !COMPONENT.test(part)) {
@@ -30,5 +34,6 @@ export function validateTimeZone(timeZone: string): string {
   if ((sameIgnoringCase && resolved !== timeZone) || (!/[A-Z]/.test(timeZone) && /[A-Z]/.test(resolved))) {
     fail(`must be spelled with the right case (did you mean ${JSON.stringify(resolved)}?)`);
   }
+  known.add(timeZone);
   return timeZone;
 }
