@@ -4,6 +4,7 @@ import { DaemonJob } from './constructs/daemon-job';
 import { PodFailurePolicy } from './constructs/job-template';
 import { KubernetesCronJob } from './constructs/kubernetes-cron-job';
 import { KubernetesJob } from './constructs/kubernetes-job';
+import { ImageResourceController } from './constructs/image-resource-controller';
 
 const app = new App();
 
@@ -58,6 +59,14 @@ new DaemonJob(batch, 'CacheWarm', {
     },
     { name: 'win-1', labels: { 'kubernetes.io/os': 'windows' } },
   ],
+});
+
+// The image resource controller deployed as an operator (CRDs, two managers, least RBAC, IRSA),
+// the in-cluster alternative to the ImagePipeline Pulumi component in stacks/.
+new ImageResourceController(new Chart(app, 'image-resource-controller'), 'Controller', {
+  detectionImage: 'ghcr.io/example/image-resource-detection-manager:v0.1.0',
+  creationImage: 'ghcr.io/example/image-resource-creation-manager:v0.1.0',
+  irsaRoleArn: 'arn:aws:iam::123456789012:role/ecr-read',
 });
 
 app.synth();
