@@ -1,0 +1,217 @@
+import { Construct } from 'constructs';
+import { PolicyRule } from 'cdk8s-plus-28/lib/imports/k8s';
+import { parseGoDuration } from '../core/policy-sync/go-duration';
+import { LogLevel, parseLogLevel } from '../core/policy-sync/sync-logger';
+import { ContainerResources } from './job-template';
+import { InsightsSettings, OnDemandJobRunner } from './on-demand-job-runner';
+
+/** Which program the CronJob runs. */
+export type KyvernoPolicySyncRunner = 'fairwinds' | 'jobforge';
+
+/** Props of {@link KyvernoPolicySync}. */
+export interface KyvernoPolicySyncProps {
+  /** The Insights settings: token from a Secret, organization, cluster, host. */
+  readonly insights: InsightsSettings;
+  /**
+   * How often to sync (`SYNC_INTERVAL`): minutes dividing an hour (`5m`, `15m`, `30m`), hours
+   * dividing a day (`1h`, `6h`), or a five-field cron expression.
+   * @default '15m'
+   */
+  readonly syncInterval?: string;
+  /**
+   * `fairwinds`: the Fairwinds on-demand job runner with `JOB_TYPE=kyverno-policy-sync`;
+   * `jobforge`: this project's CLI image (`jobforge policy-sync`, see the repo's Dockerfile).
+   * @default 'fairwinds'
+   */
+  readonly runner?: KyvernoPolicySyncRunner;
+  /**
+   * Container image.
+   * @default - FAIRWINDS_ON_DEMAND_JOB_RUNNER_IMAGE for the fairwinds runner; required for jobforge
+   */
+  readonly image?: string;
+  /**
+   * Plan and log only, write nothing (`DRY_RUN`).
+   * @default false
+   */
+  readonly dryRun?: boolean;
+  /**
+   * Validate every policy before any write (`VALIDATE_POLICIES`).
+   * @default true
+   */
+  readonly validatePolicies?: boolean;
+  /**
+   * A lock not renewed for this long is taken over (`LOCK_TIMEOUT`, a Go duration).
+   * @default '30m'
+   */
+  readonly lockTimeout?: string;
+  /**
+   * Deletion guard of the jobforge runner (`MAX_REMOVALS`): a run removing more fails without writing.
+   * @default 10
+   */
+  readonly maxRemovals?: number;
+  /**
+   * Ownership annotation of the jobforge runner (`OWNER_ANNOTATION_KEY` / `OWNER_ANNOTATION_VALUE`).
+   * @default - `insights.fairwinds.com/owned-by: "Fairwinds Insights"`
+   */
+  readonly ownerAnnotation?: { readonly key: string; readonly value: string };
+  /**
+   * `LOG_LEVEL`.
+   * @default 'info'
+   */
+  readonly logLevel?: LogLevel;
+  /** @default - the chart's namespace, else 'insights-agent' */
+  readonly namespace?: string;
+  /** @default 'kyverno-policy-sync' */
+  readonly name?: string;
+  /** @default DEFAULT_RESOURCES */
+  readonly resources?: ContainerResources;
+  /** @default false */
+  readonly suspend?: boolean;
+}
+
+/** What the sync does to policies: list, read, create, update (PUT) and delete. No patch, no watch. */
+export const KYVERNO_POLICY_SYNC_CLUSTER_RULES: PolicyRule[] = [
+  {
+    apiGroups: ['kyverno.io'],
+    resources: ['clusterpolicies', 'policies'],
+    verbs: ['get', 'list', 'create', 'update', 'delete'],
+  },
+];
+
+/** The Lease lock, in the sync's own namespace only. */
+export const KYVERNO_POLICY_SYNC_LEASE_RULES: PolicyRule[] = [
+  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update', 'delete'] },
+];
+
+// The Fairwinds runner also lists the CEL policy kinds, applies with patch and locks with a ConfigMap.
+const FAIRWINDS_EXTRA_CLUSTER_RULES: PolicyRule[] = [
+  { apiGroups: ['kyverno.io'], resources: ['clusterpolicies', 'policies'], verbs: ['patch'] },
+  {
+    apiGroups: ['policies.kyverno.io'],
+    resources: [
+      'validatingpolicies',
+      'mutatingpolicies',
+      'generatingpolicies',
+      'imagevalidatingpolicies',
+      'deletingpolicies',
+    ],
+    verbs: ['get', 'list'],
+  },
+];
+const FAIRWINDS_EXTRA_NAMESPACE_RULES: PolicyRule[] = [
+  { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'create', 'update', 'delete'] },
+];
+
+/**
+ * Turns a `SYNC_INTERVAL` into a cron schedule: `15m` → `*\/15 * * * *`, `1h` → `0 * * * *`,
+ * `6h` → `0 *\/6 * * *`; a cron expression (it has spaces) is returned as is. Intervals that a
+ * cron step cannot express evenly are rejected.
+ */
+export function syncIntervalToSchedule(interval: string): string {
+  if (/\s/.test(interval.trim())) return interval.trim();
+  const ms = parseGoDuration(interval, 'syncInterval');
+  const minutes = ms / 60_000;
+  const bad = (): Error =>
+    new Error(
+      `'syncInterval' must be minutes dividing an hour (1m..30m), hours dividing a day (1h..12h), 24h, or a cron expression, got ${JSON.stringify(interval)}`,
+    );
+  if (!Number.isInteger(minutes) || minutes < 1) throw bad();
+  if (minutes < 60) {
+    if (60 % minutes !== 0) throw bad();
+    return minutes === 1 ? '* * * * *' : `*/${minutes} * * * *`;
+  }
+  const hours = minutes / 60;
+  if (!Number.isInteger(hours)) throw bad();
+  if (hours === 1) return '0 * * * *';
+  if (hours === 24) return '0 0 * * *';
+  if (hours < 24 && 24 % hours === 0) return `0 */${hours} * * *`;
+  throw bad();
+}
+
+/**
+ * The Kyverno policy sync as a CronJob: an {@link OnDemandJobRunner} specialized for the
+ * `kyverno-policy-sync` job type, every 15 minutes by default, never overlapping, no retries of
+ * a failed run (the next run converges), with least RBAC: a ClusterRole on kyverno.io
+ * clusterpolicies and policies, and a Role on the Lease lock in its namespace. Settings as env:
+ * `SYNC_INTERVAL`, `DRY_RUN`, `VALIDATE_POLICIES`, `LOCK_TIMEOUT`, `LOG_LEVEL` (and for the
+ * jobforge runner `MAX_REMOVALS`, `OWNER_ANNOTATION_KEY`, `OWNER_ANNOTATION_VALUE`).
+ */
+export class KyvernoPolicySync extends OnDemandJobRunner {
+  /** The cron schedule derived from `syncInterval`. */
+  public readonly schedule: string;
+  /** The program the CronJob runs. */
+  public readonly runner: KyvernoPolicySyncRunner;
+
+  public constructor(scope: Construct, id: string, props: KyvernoPolicySyncProps) {
+    const p = KyvernoPolicySync.runnerProps(props);
+    super(scope, id, p.runnerProps);
+    this.schedule = p.schedule;
+    this.runner = p.runner;
+  }
+
+  private static runnerProps(props: KyvernoPolicySyncProps) {
+    const runner = props.runner ?? 'fairwinds';
+    if (runner !== 'fairwinds' && runner !== 'jobforge') {
+      throw new Error(`'runner' must be fairwinds or jobforge, got ${JSON.stringify(runner)}`);
+    }
+    if (runner === 'jobforge' && props.image === undefined) {
+      throw new Error(
+        `'image' is required when runner is jobforge (an image built from the repo's Dockerfile), got undefined`,
+      );
+    }
+    const interval = props.syncInterval ?? '15m';
+    const schedule = syncIntervalToSchedule(interval);
+    const lockTimeout = props.lockTimeout ?? '30m';
+    if (parseGoDuration(lockTimeout, 'lockTimeout') < 1000) {
+      throw new Error(`'lockTimeout' must be at least 1s, got ${JSON.stringify(lockTimeout)}`);
+    }
+    const logLevel = parseLogLevel(props.logLevel, 'info');
+    if (props.maxRemovals !== undefined && (!Number.isInteger(props.maxRemovals) || props.maxRemovals < 0)) {
+      throw new Error(`'maxRemovals' must be a non-negative integer, got ${props.maxRemovals}`);
+    }
+    if (runner === 'fairwinds' && (props.maxRemovals !== undefined || props.ownerAnnotation !== undefined)) {
+      throw new Error(
+        `'maxRemovals' and 'ownerAnnotation' need runner jobforge (the Fairwinds runner has neither), got runner ${JSON.stringify(runner)}`,
+      );
+    }
+    const env: Record<string, string> = {
+      SYNC_INTERVAL: interval,
+      DRY_RUN: String(props.dryRun ?? false),
+      VALIDATE_POLICIES: String(props.validatePolicies ?? true),
+      LOCK_TIMEOUT: lockTimeout,
+      LOG_LEVEL: logLevel,
+    };
+    if (runner === 'jobforge') {
+      env.MAX_REMOVALS = String(props.maxRemovals ?? 10);
+      if (props.ownerAnnotation) {
+        env.OWNER_ANNOTATION_KEY = props.ownerAnnotation.key;
+        env.OWNER_ANNOTATION_VALUE = props.ownerAnnotation.value;
+      }
+    }
+    return {
+      schedule,
+      runner,
+      runnerProps: {
+        jobType: 'kyverno-policy-sync' as const,
+        insights: props.insights,
+        schedule,
+        image: props.image,
+        args: runner === 'jobforge' ? ['policy-sync'] : undefined,
+        env,
+        namespace: props.namespace,
+        name: props.name ?? 'kyverno-policy-sync',
+        clusterRules: [
+          ...KYVERNO_POLICY_SYNC_CLUSTER_RULES,
+          ...(runner === 'fairwinds' ? FAIRWINDS_EXTRA_CLUSTER_RULES : []),
+        ],
+        namespaceRules: [
+          ...KYVERNO_POLICY_SYNC_LEASE_RULES,
+          ...(runner === 'fairwinds' ? FAIRWINDS_EXTRA_NAMESPACE_RULES : []),
+        ],
+        resources: props.resources,
+        backoffLimit: 0,
+        suspend: props.suspend,
+      },
+    };
+  }
+}

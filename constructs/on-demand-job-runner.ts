@@ -1,0 +1,300 @@
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import {
+  KubeClusterRole,
+  KubeClusterRoleBinding,
+  KubeRole,
+  KubeRoleBinding,
+  PolicyRule,
+} from 'cdk8s-plus-28/lib/imports/k8s';
+import { ContainerResources, SecretKeyReference } from './job-template';
+import { KubernetesCronJob } from './kubernetes-cron-job';
+
+/** The job types the Fairwinds on-demand job runner knows. */
+export const ON_DEMAND_JOB_TYPES = [
+  'trivy',
+  'cloudcosts',
+  'falco',
+  'nova',
+  'pluto',
+  'polaris',
+  'prometheus-metrics',
+  'goldilocks',
+  'rbac-reporter',
+  'right-sizer',
+  'workloads',
+  'kube-hunter',
+  'kube-bench',
+  'kyverno',
+  'kyverno-policy-sync',
+  'gonogo',
+] as const;
+
+/** One job type of the Fairwinds on-demand job runner. */
+export type OnDemandJobType = (typeof ON_DEMAND_JOB_TYPES)[number];
+
+/** The Fairwinds on-demand job runner image, pinned. */
+export const FAIRWINDS_ON_DEMAND_JOB_RUNNER_IMAGE = 'quay.io/fairwinds/on-demand-job-runner:0.2.13';
+
+/** The default Fairwinds Insights URL. */
+export const FAIRWINDS_INSIGHTS_HOST = 'https://insights.fairwinds.com';
+
+/** Read-only access to every resource: what most report job types need (pass it as `clusterRules`). */
+export const CLUSTER_READ_ONLY_RULES: PolicyRule[] = [
+  { apiGroups: ['*'], resources: ['*'], verbs: ['get', 'list', 'watch'] },
+];
+
+/**
+ * Where the runner finds its Fairwinds Insights settings. The token always comes from a Secret;
+ * organization and cluster come from the Secret too unless given here.
+ */
+export interface InsightsSettings {
+  /** Name of the Secret (in the runner's namespace) holding the API token. */
+  readonly secretName: string;
+  /**
+   * Key of the token in the Secret.
+   * @default 'token'
+   */
+  readonly tokenKey?: string;
+  /**
+   * Organization name.
+   * @default - the Secret's `organizationKey`
+   */
+  readonly organization?: string;
+  /** @default 'organization' */
+  readonly organizationKey?: string;
+  /**
+   * Cluster name in Insights.
+   * @default - the Secret's `clusterKey`
+   */
+  readonly cluster?: string;
+  /** @default 'cluster' */
+  readonly clusterKey?: string;
+  /**
+   * Base URL of Fairwinds Insights.
+   * @default 'https://insights.fairwinds.com'
+   */
+  readonly host?: string;
+}
+
+/** Props of {@link OnDemandJobRunner}. */
+export interface OnDemandJobRunnerProps {
+  /** The job type the runner performs (`JOB_TYPE`). */
+  readonly jobType: OnDemandJobType;
+  /** The Insights settings: token from a Secret, organization, cluster, host. */
+  readonly insights: InsightsSettings;
+  /**
+   * Cron schedule of the runs. Runs never overlap (`concurrencyPolicy: Forbid`).
+   * @default '*\/15 * * * *'
+   */
+  readonly schedule?: string;
+  /**
+   * Container image.
+   * @default FAIRWINDS_ON_DEMAND_JOB_RUNNER_IMAGE
+   */
+  readonly image?: string;
+  /** @default - the image's entrypoint */
+  readonly command?: string[];
+  /** @default - the image's cmd */
+  readonly args?: string[];
+  /**
+   * More environment variables. Cannot set `JOB_TYPE` or the `FAIRWINDS_*` settings.
+   * @default {}
+   */
+  readonly env?: Record<string, string>;
+  /**
+   * Namespace of the CronJob, its ServiceAccount and the Secret.
+   * @default - the chart's namespace, else 'insights-agent'
+   */
+  readonly namespace?: string;
+  /**
+   * Name of the CronJob and its ServiceAccount (at most 52 characters).
+   * @default - `insights-<jobType>`
+   */
+  readonly name?: string;
+  /**
+   * Cluster-wide RBAC rules of the runner's ServiceAccount (a ClusterRole and its binding).
+   * @default [] - none; most report types need CLUSTER_READ_ONLY_RULES
+   */
+  readonly clusterRules?: PolicyRule[];
+  /**
+   * RBAC rules in the runner's own namespace (a Role and its binding).
+   * @default [] - none
+   */
+  readonly namespaceRules?: PolicyRule[];
+  /** @default DEFAULT_RESOURCES */
+  readonly resources?: ContainerResources;
+  /**
+   * Retries of a failed run.
+   * @default 6
+   */
+  readonly backoffLimit?: number;
+  /**
+   * Finished Jobs are deleted after this many seconds.
+   * @default 3600
+   */
+  readonly ttlSecondsAfterFinished?: number;
+  /**
+   * Suspend the schedule.
+   * @default false
+   */
+  readonly suspend?: boolean;
+  /**
+   * Extra labels on every object.
+   * @default {}
+   */
+  readonly labels?: Record<string, string>;
+}
+
+const RESERVED_ENV = [
+  'JOB_TYPE',
+  'FAIRWINDS_INSIGHTS_HOST',
+  'FAIRWINDS_TOKEN',
+  'FAIRWINDS_ORG',
+  'FAIRWINDS_CLUSTER',
+];
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/**
+ * The Fairwinds on-demand job runner deployed for one job type: a CronJob (never two runs at
+ * once: `concurrencyPolicy: Forbid`) with `JOB_TYPE` and the Insights settings as environment
+ * (`FAIRWINDS_INSIGHTS_HOST`, `FAIRWINDS_ORG`, `FAIRWINDS_CLUSTER`, and `FAIRWINDS_TOKEN` from a
+ * Secret), its own ServiceAccount, and the RBAC given (none by default). A writable `/tmp`
+ * (emptyDir) under a read-only root filesystem.
+ *
+ * Construct IDs: `CronJob` (a KubernetesCronJob: `Resource`, `ServiceAccount`), `ClusterRole`,
+ * `ClusterRoleBinding`, `Role`, `RoleBinding`.
+ */
+export class OnDemandJobRunner extends Construct {
+  /** The job type. */
+  public readonly jobType: OnDemandJobType;
+  /** Namespace of the CronJob and its ServiceAccount. */
+  public readonly namespace: string;
+  /** Name of the CronJob. */
+  public readonly cronJobName: string;
+  /** Name of the ServiceAccount the runs use. */
+  public readonly serviceAccountName: string;
+  /** The CronJob. */
+  public readonly cronJob: KubernetesCronJob;
+
+  public constructor(scope: Construct, id: string, props: OnDemandJobRunnerProps) {
+    super(scope, id);
+    if (!(ON_DEMAND_JOB_TYPES as readonly string[]).includes(props.jobType)) {
+      throw new Error(
+        `'jobType' must be one of ${ON_DEMAND_JOB_TYPES.join(', ')}, got ${JSON.stringify(props.jobType)}`,
+      );
+    }
+    const insights = props.insights;
+    if (
+      insights === undefined ||
+      typeof insights.secretName !== 'string' ||
+      !DNS1123_SUBDOMAIN.test(insights.secretName)
+    ) {
+      throw new Error(
+        `'insights.secretName' must name a Secret (DNS-1123 subdomain), got ${JSON.stringify(insights?.secretName)}`,
+      );
+    }
+    for (const field of ['tokenKey', 'organizationKey', 'clusterKey'] as const) {
+      const v = insights[field];
+      if (v !== undefined && !SECRET_KEY.test(v)) {
+        throw new Error(
+          `'insights.${field}' must be a Secret key ([-._a-zA-Z0-9]+), got ${JSON.stringify(v)}`,
+        );
+      }
+    }
+    for (const field of ['organization', 'cluster'] as const) {
+      const v = insights[field];
+      if (v !== undefined && (typeof v !== 'string' || v.trim() === '')) {
+        throw new Error(
+          `'insights.${field}' must be a non-empty string when given, got ${JSON.stringify(v)}`,
+        );
+      }
+    }
+    const host = insights.host ?? FAIRWINDS_INSIGHTS_HOST;
+    if (!/^https?:\/\/[^\s/]+/.test(host)) {
+      throw new Error(`'insights.host' must be an http(s) URL, got ${JSON.stringify(host)}`);
+    }
+    for (const key of Object.keys(props.env ?? {})) {
+      if (RESERVED_ENV.includes(key)) {
+        throw new Error(
+          `'env' cannot set ${key}, which the runner sets from jobType and insights, got ${JSON.stringify(key)}`,
+        );
+      }
+    }
+
+    this.jobType = props.jobType;
+    this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'insights-agent';
+    const name = props.name ?? `insights-${props.jobType}`;
+    const secretEnv: Record<string, SecretKeyReference> = {
+      FAIRWINDS_TOKEN: { secretName: insights.secretName, key: insights.tokenKey ?? 'token' },
+    };
+    const env: Record<string, string> = { JOB_TYPE: props.jobType, FAIRWINDS_INSIGHTS_HOST: host };
+    if (insights.organization !== undefined) env.FAIRWINDS_ORG = insights.organization;
+    else
+      secretEnv.FAIRWINDS_ORG = {
+        secretName: insights.secretName,
+        key: insights.organizationKey ?? 'organization',
+      };
+    if (insights.cluster !== undefined) env.FAIRWINDS_CLUSTER = insights.cluster;
+    else
+      secretEnv.FAIRWINDS_CLUSTER = {
+        secretName: insights.secretName,
+        key: insights.clusterKey ?? 'cluster',
+      };
+    const labels = { 'app.kubernetes.io/component': props.jobType, ...props.labels };
+
+    this.cronJob = new KubernetesCronJob(this, 'CronJob', {
+      name,
+      namespace: this.namespace,
+      schedule: props.schedule ?? '*/15 * * * *',
+      concurrencyPolicy: 'Forbid',
+      image: props.image ?? FAIRWINDS_ON_DEMAND_JOB_RUNNER_IMAGE,
+      command: props.command,
+      args: props.args,
+      env: { ...env, ...props.env },
+      secretEnv,
+      resources: props.resources,
+      backoffLimit: props.backoffLimit,
+      ttlSecondsAfterFinished: props.ttlSecondsAfterFinished ?? 3600,
+      suspend: props.suspend,
+      labels,
+      serviceAccount: { create: true },
+      volumeMounts: [{ name: 'tmp', mountPath: '/tmp', emptyDir: {} }],
+    });
+    this.cronJobName = this.cronJob.cronJobName;
+    this.serviceAccountName = this.cronJob.serviceAccountName!;
+
+    const subjects = [{ kind: 'ServiceAccount', name: this.serviceAccountName, namespace: this.namespace }];
+    const rbacLabels = {
+      'app.kubernetes.io/name': name,
+      'app.kubernetes.io/managed-by': 'jobforge',
+      ...labels,
+    };
+    const clusterRules = props.clusterRules ?? [];
+    if (clusterRules.length > 0) {
+      const roleName = `${this.namespace}-${name}`;
+      new KubeClusterRole(this, 'ClusterRole', {
+        metadata: { name: roleName, labels: rbacLabels },
+        rules: clusterRules,
+      });
+      new KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
+        metadata: { name: roleName, labels: rbacLabels },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleName },
+        subjects,
+      });
+    }
+    const namespaceRules = props.namespaceRules ?? [];
+    if (namespaceRules.length > 0) {
+      new KubeRole(this, 'Role', {
+        metadata: { name, namespace: this.namespace, labels: rbacLabels },
+        rules: namespaceRules,
+      });
+      new KubeRoleBinding(this, 'RoleBinding', {
+        metadata: { name, namespace: this.namespace, labels: rbacLabels },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+        subjects,
+      });
+    }
+  }
+}
