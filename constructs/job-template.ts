@@ -462,7 +462,9 @@ function checkTolerations(tolerations: NodeToleration[] | undefined): void {
  */
 export function validateJobWorkload(props: JobWorkloadProps, name: string, shape: JobShape): void {
   // Names
-  validateDnsSubdomain('name', name, shape.maxNameLength);
+  // A DNS label, not merely a subdomain: pods take their hostname from the Job's name, and a
+  // hostname with a dot fails at pod start.
+  validateDnsLabel('name', name, shape.maxNameLength);
   if (props.namespace !== undefined) validateDnsLabel('namespace', props.namespace);
   if (props.createNamespace && props.namespace === undefined) {
     throw new Error(`'namespace' is required when createNamespace is true, got undefined`);
@@ -642,6 +644,20 @@ export function validateJobWorkload(props: JobWorkloadProps, name: string, shape
     if (shape.completionsGiven === undefined) {
       throw new Error(`'completions' is required when completionMode is Indexed, got undefined`);
     }
+    if (shape.parallelism > 100_000) {
+      throw new Error(
+        `'parallelism' must be at most 100000 when completionMode is Indexed, got ${shape.parallelism}`,
+      );
+    }
+    if (
+      shape.completions > 100_000 &&
+      props.backoffLimitPerIndex !== undefined &&
+      props.maxFailedIndexes === undefined
+    ) {
+      throw new Error(
+        `'maxFailedIndexes' is required when completions is above 100000 with backoffLimitPerIndex, got undefined`,
+      );
+    }
     if (shape.completions > 0) {
       const hostname = `${name}${shape.jobNameSuffix ?? ''}-${shape.completions - 1}`;
       if (!isDnsLabel(hostname)) {
@@ -663,6 +679,9 @@ export function validateJobWorkload(props: JobWorkloadProps, name: string, shape
   if (props.maxFailedIndexes !== undefined) {
     if (props.backoffLimitPerIndex === undefined) {
       throw new Error(`'backoffLimitPerIndex' is required when maxFailedIndexes is set, got undefined`);
+    }
+    if (props.maxFailedIndexes > 100_000) {
+      throw new Error(`'maxFailedIndexes' must be at most 100000, got ${props.maxFailedIndexes}`);
     }
     if (props.maxFailedIndexes > shape.completions) {
       throw new Error(

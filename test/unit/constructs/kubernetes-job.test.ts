@@ -350,7 +350,23 @@ describe('KubernetesJob validation names the field and the value', () => {
       { ttlSecondsAfterFinished: -5 },
       "'ttlSecondsAfterFinished' must be an integer from 0 to 2147483647, got -5",
     ],
-    ['name not DNS-1123', { name: 'Bad_Name' }, `'name' must be a DNS-1123 subdomain`],
+    ['name not DNS-1123', { name: 'Bad_Name' }, `'name' must be a DNS-1123 label`],
+    ['name with a dot (pod hostnames are labels)', { name: 'etl.v1' }, `'name' must be a DNS-1123 label`],
+    [
+      'Indexed parallelism above 100000',
+      { completionMode: 'Indexed', completions: 10, parallelism: 100_001 },
+      `'parallelism' must be at most 100000 when completionMode is Indexed, got 100001`,
+    ],
+    [
+      'many completions per index need maxFailedIndexes',
+      { completionMode: 'Indexed', completions: 100_001, backoffLimitPerIndex: 1 },
+      `'maxFailedIndexes' is required when completions is above 100000 with backoffLimitPerIndex, got undefined`,
+    ],
+    [
+      'maxFailedIndexes above 100000',
+      { completionMode: 'Indexed', completions: 200_000, backoffLimitPerIndex: 1, maxFailedIndexes: 100_001 },
+      `'maxFailedIndexes' must be at most 100000, got 100001`,
+    ],
     [
       'name too long',
       { name: 'a'.repeat(64) },
