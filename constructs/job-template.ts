@@ -409,7 +409,7 @@ function checkStringList(field: string, list: string[] | undefined): void {
   }
 }
 
-function volumeSourceCount(m: VolumeMount): string[] {
+function volumeSources(m: VolumeMount): string[] {
   const sources: string[] = [];
   if (m.configMap !== undefined) sources.push('configMap');
   if (m.secret !== undefined) sources.push('secret');
@@ -429,7 +429,7 @@ const VOLUME_PREFIX: Record<string, string> = {
 
 /** The volume name of the `index`-th mount. */
 function volumeName(m: VolumeMount, index: number): string {
-  return m.name ?? `${VOLUME_PREFIX[volumeSourceCount(m)[0]]}-${index}`;
+  return m.name ?? `${VOLUME_PREFIX[volumeSources(m)[0]]}-${index}`;
 }
 
 function checkTolerations(tolerations: NodeToleration[] | undefined): void {
@@ -534,7 +534,7 @@ export function validateJobWorkload(props: JobWorkloadProps, name: string, shape
   // Volumes
   const volumeNames = new Set<string>();
   (props.volumeMounts ?? []).forEach((m, i) => {
-    const sources = volumeSourceCount(m);
+    const sources = volumeSources(m);
     if (sources.length !== 1) {
       throw new Error(
         `'volumeMounts[${i}]' must set exactly one of configMap, secret, persistentVolumeClaim, hostPath, emptyDir, got ${show(sources)}`,
@@ -588,13 +588,14 @@ export function validateJobWorkload(props: JobWorkloadProps, name: string, shape
   const pull = props.imagePullSecret;
   if (pull !== undefined) {
     if (pull.registry === undefined) {
-      if (pull.name === undefined) {
-        throw new Error(
-          `'imagePullSecret' needs a name (existing Secret) or registry credentials, got ${show(pull)}`,
-        );
-      }
       if (pull.username !== undefined || pull.password !== undefined) {
         throw new Error(`'imagePullSecret.registry' is required with username and password, got undefined`);
+      }
+      if (pull.name === undefined) {
+        // Never echo credentials: name the keys that were given.
+        throw new Error(
+          `'imagePullSecret' needs a name (existing Secret) or registry credentials, got keys ${show(Object.keys(pull))}`,
+        );
       }
     } else {
       if (typeof pull.registry !== 'string' || pull.registry === '' || /[\s/]/.test(pull.registry)) {

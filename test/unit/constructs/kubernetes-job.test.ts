@@ -487,7 +487,11 @@ describe('KubernetesJob validation names the field and the value', () => {
       { initContainers: [{ name: 'init', image: IMAGE, volumeMounts: [{ name: 'nope', mountPath: '/x' }] }] },
       `'initContainers[0].volumeMounts' must name a volume from volumeMounts, got "nope"`,
     ],
-    ['pull secret without name or registry', { imagePullSecret: {} }, `'imagePullSecret' needs a name`],
+    [
+      'pull secret without name or registry',
+      { imagePullSecret: { email: 'a@example.com' } },
+      `'imagePullSecret' needs a name (existing Secret) or registry credentials, got keys ["email"]`,
+    ],
     [
       'pull secret registry without password',
       { imagePullSecret: { registry: 'r.example.com', username: 'u' } },
@@ -542,6 +546,17 @@ describe('KubernetesJob validation names the field and the value', () => {
   ];
   test.each(cases)('%s', (_label, props, message) => {
     expect(build(props)).toThrow(message);
+  });
+
+  test('errors never echo a password', () => {
+    let message = '';
+    try {
+      build({ imagePullSecret: { username: 'u', password: 'hunter2' } })();
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain(`'imagePullSecret.registry' is required with username and password`);
+    expect(message).not.toContain('hunter2');
   });
 
   test('a rejected Job leaves nothing in the chart', () => {
