@@ -93,6 +93,22 @@ export class DaemonJob extends Construct {
       maxNameLength: 63,
     });
 
+    // Every name is decided (and checked) before anything is created.
+    // An Indexed Job's pod hostname is `<job>-0`: keep room for it.
+    const maxLength = (props.completionMode ?? 'NonIndexed') === 'Indexed' ? 61 : 63;
+    const perNodeNames =
+      mode === 'perNode' ? matched.map((node) => toDnsLabel([name, node.name], maxLength)) : [];
+    const seen = new Map<string, string>();
+    perNodeNames.forEach((jobName, i) => {
+      const clash = seen.get(jobName);
+      if (clash !== undefined) {
+        throw new Error(
+          `'nodes' ${JSON.stringify(clash)} and ${JSON.stringify(matched[i].name)} map to the same Job name ${JSON.stringify(jobName)}`,
+        );
+      }
+      seen.set(jobName, matched[i].name);
+    });
+
     const support = addJobSupport(this, props, name);
     const labels = { ...workloadLabels(name, props.labels), [DAEMON_JOB_LABEL]: name };
     const template = buildPodTemplate(props, support, labels);
@@ -101,18 +117,8 @@ export class DaemonJob extends Construct {
     const namespace = props.namespace;
 
     if (mode === 'perNode') {
-      // An Indexed Job's pod hostname is `<job>-0`: keep room for it.
-      const maxLength = (props.completionMode ?? 'NonIndexed') === 'Indexed' ? 61 : 63;
-      const seen = new Map<string, string>();
-      for (const node of matched) {
-        const jobName = toDnsLabel([name, node.name], maxLength);
-        const clash = seen.get(jobName);
-        if (clash !== undefined) {
-          throw new Error(
-            `'nodes' ${JSON.stringify(clash)} and ${JSON.stringify(node.name)} map to the same Job name ${JSON.stringify(jobName)}`,
-          );
-        }
-        seen.set(jobName, node.name);
+      matched.forEach((node, i) => {
+        const jobName = perNodeNames[i];
         const nodeLabels = { ...labels, [DAEMON_JOB_NODE_LABEL]: toLabelValue(node.name) };
         const podTemplate: k8s.PodTemplateSpec = {
           metadata: { labels: nodeLabels },
@@ -134,7 +140,7 @@ export class DaemonJob extends Construct {
           }),
         );
         jobNames.push(jobName);
-      }
+      });
     } else if (matched.length > 0) {
       const pinned = pinAffinity(
         props.affinity,

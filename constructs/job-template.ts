@@ -487,7 +487,8 @@ export function validateJobWorkload(props: JobWorkloadProps, name: string, shape
     if (typeof v !== 'string') throw new Error(`'env.${k}' must be a string, got ${show(v)}`);
   }
   for (const [k, v] of Object.entries(props.secrets ?? {})) {
-    if (typeof v !== 'string') throw new Error(`'secrets.${k}' must be a string, got ${show(v)}`);
+    if (typeof v !== 'string')
+      throw new Error(`'secrets.${k}' must be a string, got a value of type ${typeof v}`);
   }
   const secretEnvSet = new Set(secretEnvNames);
   for (const key of secretNames) {

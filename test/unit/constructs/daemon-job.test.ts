@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
 import { DaemonJob, DaemonJobProps } from '../../../constructs/daemon-job';
-import { isDnsLabel } from '../../../core/dns-name';
+import { isDnsLabel, shortHash } from '../../../core/dns-name';
 import { NodeInfo } from '../../../core/node-inventory';
 
 const IMAGE = 'registry.k8s.io/e2e-test-images/busybox:1.36.1-1';
@@ -215,6 +215,23 @@ describe('DaemonJob fanOut', () => {
 });
 
 describe('DaemonJob validation', () => {
+  test('two nodes that would share a Job name are refused before anything is created', () => {
+    // 'a.b' becomes node-audit-a-b-<hash>; a node literally named a-b-<that hash> would too.
+    const twin = `a-b-${shortHash('node-audit-a.b')}`;
+    const chart = Testing.chart();
+    expect(
+      () =>
+        new DaemonJob(chart, 'Daemon', {
+          name: 'node-audit',
+          namespace: 'ops',
+          createNamespace: true,
+          image: IMAGE,
+          nodes: [{ name: 'a.b' }, { name: twin }],
+        }),
+    ).toThrow(`'nodes' "a.b" and "${twin}" map to the same Job name "node-audit-${twin}"`);
+    expect(Testing.synth(chart)).toEqual([]);
+  });
+
   const cases: Array<[string, Partial<DaemonJobProps> & Record<string, unknown>, string]> = [
     ['mode', { mode: 'everywhere' as never }, `'mode' must be perNode or fanOut, got "everywhere"`],
     [
