@@ -1,0 +1,326 @@
+import * as pulumi from '@pulumi/pulumi';
+import type {
+  DedupConfig,
+  EcrConfig,
+  GitAuthor,
+  SelectionPolicy,
+  TemplateFunction,
+} from '../core/image-pipeline/types';
+import type { DetectedRecord, PipelineApiCalls, SkippedImage } from '../core/image-pipeline/run-pipeline';
+
+/**
+ * Where the Git credentials come from at `pulumi up`: environment variables of the `pulumi`
+ * process, or keys of the stack's Pulumi config (set them with `pulumi config set --secret`).
+ * Only these NAMES are stored in the stack; the credentials are read inside the provider.
+ */
+export type GitAuthSource =
+  | {
+      readonly type: 'token';
+      /** @default 'JOBFORGE_GIT_TOKEN' */
+      readonly tokenEnv?: string;
+      /** A Pulumi config key (e.g. `gitToken`) read instead of the environment. */
+      readonly tokenConfig?: string;
+      /** @default 'x-access-token' */
+      readonly username?: string;
+    }
+  | {
+      readonly type: 'basic';
+      /** @default 'JOBFORGE_GIT_USERNAME' */
+      readonly usernameEnv?: string;
+      /** @default 'JOBFORGE_GIT_PASSWORD' */
+      readonly passwordEnv?: string;
+      /** A Pulumi config key for the password, read instead of the environment. */
+      readonly passwordConfig?: string;
+    }
+  | {
+      readonly type: 'ssh';
+      /** @default 'JOBFORGE_GIT_SSH_KEY' (the key's text) */
+      readonly privateKeyEnv?: string;
+      /** A file holding the private key, read instead of `privateKeyEnv`. */
+      readonly privateKeyFile?: string;
+      /** A Pulumi config key holding the private key. */
+      readonly privateKeyConfig?: string;
+      /** @default 'JOBFORGE_GIT_SSH_PASSPHRASE' (unset: the key is not encrypted) */
+      readonly passphraseEnv?: string;
+      /** known_hosts lines for the server (public data). */
+      readonly knownHosts?: string;
+      /** A known_hosts file, read instead of `knownHosts`. */
+      readonly knownHostsFile?: string;
+    };
+
+/** The Git target of an {@link ImagePipeline}. */
+export interface ImagePipelineGitArgs {
+  /** Remote URL without credentials: `https://…`, `ssh://…`, `git@host:path` or `file://…`. */
+  readonly url: pulumi.Input<string>;
+  /** @default 'main' */
+  readonly branch?: pulumi.Input<string>;
+  /** Directory the manifests go to: relative, no `..`. @default '' (the repository root) */
+  readonly path?: pulumi.Input<string>;
+  /** @default - no credentials (file:// or an anonymous remote) */
+  readonly auth?: pulumi.Input<GitAuthSource>;
+  /** @default { name: 'jobforge', email: 'jobforge@users.noreply.local' } */
+  readonly author?: pulumi.Input<GitAuthor>;
+  /** Commit message template (`{{ .Count }}`, `{{ .Files }}`, …). @default - a generated summary */
+  readonly commitMessage?: pulumi.Input<string>;
+  /** Push attempts, with fetch and rebase between them. @default 5 */
+  readonly maxPushAttempts?: pulumi.Input<number>;
+}
+
+/** The template of an {@link ImagePipeline}: exactly one of `fn` and `yaml`. */
+export interface ImagePipelineTemplateArgs {
+  /**
+   * A typed template function. It is serialized with Pulumi's closure serialization (like a
+   * dynamic provider) and runs inside the provider at `pulumi up`: keep it self-contained (plain
+   * data and `require()` of installed packages), with no clients or credentials in its closure.
+   */
+  readonly fn?: TemplateFunction;
+  /** A YAML template with placeholders (`{{ .ServiceName }}`, `{{ .ImageTag }}`, …). */
+  readonly yaml?: pulumi.Input<string>;
+  /** User variables, `{{ .<key> }}` in YAML and the second argument of `fn`. @default {} */
+  readonly variables?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** The value of `{{ .Namespace }}`. @default '' */
+  readonly namespace?: pulumi.Input<string>;
+  /** The file each image's manifests go to, relative to `git.path`. @default '{{ .ImageRepository }}/{{ .ImageTag }}.yaml' */
+  readonly fileName?: pulumi.Input<string>;
+}
+
+/** Arguments of {@link ImagePipeline}. */
+export interface ImagePipelineArgs {
+  /** What to scan. Credentials come from the AWS default chain (or `roleArn`), never from here. */
+  readonly ecr: pulumi.Input<EcrConfig>;
+  /** How images are selected. */
+  readonly policy: pulumi.Input<SelectionPolicy>;
+  /** How manifests are rendered. */
+  readonly template: ImagePipelineTemplateArgs;
+  /** Where manifests are committed. */
+  readonly git: ImagePipelineGitArgs;
+  /**
+   * Skip images the cluster already runs. `kubeconfig` must be a file PATH (kubeconfig content
+   * holds credentials and is refused as an input).
+   * @default - no cluster dedup (the Git tree check always applies)
+   */
+  readonly dedup?: pulumi.Input<DedupConfig>;
+  /** Detected-image records older than this leave the outputs; 0 keeps them. @default 7 */
+  readonly ttlDays?: pulumi.Input<number>;
+}
+
+/** The inputs of the pipeline's one dynamic resource: plain, JSON-safe data only. */
+export interface ImagePipelineRunInputs {
+  readonly config: {
+    readonly ecr: EcrConfig;
+    readonly policy: SelectionPolicy;
+    readonly template: {
+      readonly yaml?: string;
+      readonly variables?: Record<string, string>;
+      readonly namespace?: string;
+      readonly fileName?: string;
+    };
+    readonly git: {
+      readonly url: string;
+      readonly branch?: string;
+      readonly path?: string;
+      readonly author?: GitAuthor;
+      readonly commitMessage?: string;
+      readonly maxPushAttempts?: number;
+    };
+    readonly dedup?: DedupConfig;
+    readonly ttlDays?: number;
+  };
+  readonly gitAuth: GitAuthSource | null;
+  /** The serialized template function (Pulumi closure serialization), or null for YAML. */
+  readonly templateFn: { readonly text: string; readonly exportName: string } | null;
+}
+
+/** The outputs of the dynamic resource (inputs echoed, plus the last applied run's results). */
+export interface ImagePipelineRunOutputs extends ImagePipelineRunInputs {
+  readonly detected: DetectedRecord[];
+  readonly createdFiles: string[];
+  readonly skipped: SkippedImage[];
+  readonly commitSha: string | null;
+  readonly apiCalls: PipelineApiCalls;
+  readonly repositoriesScanned: number;
+  readonly repositoriesMatched: number;
+  readonly ranAt: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The dynamic provider. Serialized with its closure: it captures only the two strings below and
+// loads everything else with require() inside each method, in the provider process.
+// ---------------------------------------------------------------------------------------------
+
+/** Absolute path of the module that implements the provider methods (core composition + I/O). */
+const PROVIDER_MODULE: string = require.resolve('./image-pipeline-provider');
+/**
+ * When this file runs as TypeScript (tests, ts-node), the provider process must compile the
+ * provider module too: the absolute path of ts-node, else ''.
+ */
+const TS_NODE: string = PROVIDER_MODULE.endsWith('.ts') ? require.resolve('ts-node') : '';
+
+/** Loads the provider implementation inside the provider process. */
+function providerModule(): typeof import('./image-pipeline-provider') {
+  // (Under jest, `require.extensions` is absent and ts-jest compiles the module itself.)
+  const extensions = (require as NodeRequire).extensions as NodeRequire['extensions'] | undefined;
+  if (TS_NODE !== '' && extensions !== undefined && !extensions['.ts']) {
+    require(TS_NODE).register({
+      transpileOnly: true,
+      skipProject: true,
+      compilerOptions: { module: 'commonjs', target: 'es2022', esModuleInterop: true },
+    });
+  }
+  return require(PROVIDER_MODULE);
+}
+
+/**
+ * The provider object: one module-level instance (serialization is cached per instance), every
+ * method implemented, each delegating to the implementation module.
+ */
+export const imagePipelineProvider: pulumi.dynamic.ResourceProvider<
+  ImagePipelineRunInputs,
+  ImagePipelineRunOutputs
+> = {
+  async configure(req) {
+    providerModule().configure(req.config);
+  },
+  async check(olds, news) {
+    return providerModule().check(olds, news);
+  },
+  async diff(id, olds, news) {
+    return providerModule().diff(id, olds, news);
+  },
+  async create(inputs) {
+    return providerModule().create(inputs);
+  },
+  async update(id, olds, news) {
+    return providerModule().update(id, olds, news);
+  },
+  async read(id, props) {
+    return { id, props };
+  },
+  async delete(id, props) {
+    return providerModule().remove(id, props);
+  },
+};
+
+/** The one dynamic resource of a pipeline: a whole pipeline run on each `pulumi up` that finds something new. */
+export class ImagePipelineRun extends pulumi.dynamic.Resource {
+  public readonly detected!: pulumi.Output<DetectedRecord[]>;
+  public readonly createdFiles!: pulumi.Output<string[]>;
+  public readonly skipped!: pulumi.Output<SkippedImage[]>;
+  public readonly commitSha!: pulumi.Output<string | null>;
+  public readonly apiCalls!: pulumi.Output<PipelineApiCalls>;
+  public readonly repositoriesScanned!: pulumi.Output<number>;
+  public readonly repositoriesMatched!: pulumi.Output<number>;
+  public readonly ranAt!: pulumi.Output<string>;
+
+  constructor(
+    name: string,
+    inputs: pulumi.Input<ImagePipelineRunInputs> | pulumi.Inputs,
+    opts?: pulumi.CustomResourceOptions,
+  ) {
+    super(
+      imagePipelineProvider,
+      name,
+      {
+        ...(inputs as pulumi.Inputs),
+        detected: undefined,
+        createdFiles: undefined,
+        skipped: undefined,
+        commitSha: undefined,
+        apiCalls: undefined,
+        repositoriesScanned: undefined,
+        repositoriesMatched: undefined,
+        ranAt: undefined,
+      },
+      { ...opts, additionalSecretOutputs: ['templateFn', ...(opts?.additionalSecretOutputs ?? [])] },
+      'jobforge',
+      'ImagePipelineRun',
+    );
+  }
+}
+
+/**
+ * The image pipeline as a Pulumi component: on `pulumi up` it scans ECR, selects images by
+ * policy, skips those the cluster (or the Git repository) already has, renders the template for
+ * the rest and commits the manifests to Git in one commit. One dynamic resource per pipeline,
+ * however many repositories and tags are scanned.
+ *
+ * Children: `<name>-run` (the dynamic resource).
+ */
+export class ImagePipeline extends pulumi.ComponentResource {
+  /** Detected-image records: this run's selection and earlier ones not yet past `ttlDays`. */
+  public readonly detected: pulumi.Output<DetectedRecord[]>;
+  /** Files committed by the last run that changed something, relative to the repository root. */
+  public readonly createdFiles: pulumi.Output<string[]>;
+  /** Images skipped by that run, with the reason and the existing workload. */
+  public readonly skipped: pulumi.Output<SkippedImage[]>;
+  /** That run's commit, or null. */
+  public readonly commitSha: pulumi.Output<string | null>;
+  /** API calls made by that run (ECR by operation, Kubernetes list calls). */
+  public readonly apiCalls: pulumi.Output<PipelineApiCalls>;
+
+  constructor(name: string, args: ImagePipelineArgs, opts?: pulumi.ComponentResourceOptions) {
+    if (!args.template || (args.template.fn === undefined) === (args.template.yaml === undefined)) {
+      throw new Error(
+        `'template' must set exactly one of fn and yaml, got ${args.template ? `${args.template.fn ? 'both' : 'neither'}` : 'undefined'}`,
+      );
+    }
+    if (args.template.fn !== undefined && typeof args.template.fn !== 'function') {
+      throw new Error(`'template.fn' must be a function, got ${typeof args.template.fn}`);
+    }
+    super('jobforge:pipeline:ImagePipeline', name, {}, opts);
+
+    const fn = args.template.fn;
+    const templateFn = fn
+      ? pulumi.output(
+          pulumi.runtime.serializeFunction(fn, { isFactoryFunction: false }).then((s) => {
+            const value = { text: s.text, exportName: s.exportName };
+            return s.containsSecrets ? pulumi.secret(value) : value;
+          }),
+        )
+      : null;
+
+    const template = pulumi.output({
+      yaml: args.template.yaml,
+      variables: args.template.variables,
+      namespace: args.template.namespace,
+      fileName: args.template.fileName,
+    });
+    const git = pulumi.output({
+      url: args.git.url,
+      branch: args.git.branch,
+      path: args.git.path,
+      author: args.git.author,
+      commitMessage: args.git.commitMessage,
+      maxPushAttempts: args.git.maxPushAttempts,
+    });
+    const config = pulumi
+      .all([args.ecr, args.policy, template, git, args.dedup, args.ttlDays])
+      .apply(([ecr, policy, t, g, dedup, ttlDays]) =>
+        dropUndefined({ ecr, policy, template: t, git: g, dedup, ttlDays }),
+      );
+
+    const run = new ImagePipelineRun(
+      `${name}-run`,
+      { config, gitAuth: pulumi.output(args.git.auth ?? null), templateFn },
+      { parent: this },
+    );
+
+    this.detected = run.detected;
+    this.createdFiles = run.createdFiles;
+    this.skipped = run.skipped;
+    this.commitSha = run.commitSha;
+    this.apiCalls = run.apiCalls;
+    this.registerOutputs({
+      detected: this.detected,
+      createdFiles: this.createdFiles,
+      skipped: this.skipped,
+      commitSha: this.commitSha,
+      apiCalls: this.apiCalls,
+    });
+  }
+}
+
+/** A deep copy without `undefined` values (Pulumi would drop them anyway; diffs stay stable). */
+function dropUndefined<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
