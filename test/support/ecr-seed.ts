@@ -1,0 +1,79 @@
+// Seeding moto's ECR with repositories and tagged images (PutImage with unique layers, so each
+// image gets its own digest). Used by the ECR scanner's integration test and benchmark.
+import { createHash } from 'node:crypto';
+import { CreateRepositoryCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
+
+/** Any credentials work with moto; the scanner reads them from the default chain (env). */
+export function useMotoCredentials(): void {
+  process.env.AWS_ACCESS_KEY_ID = 'testing';
+  process.env.AWS_SECRET_ACCESS_KEY = 'testing';
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
+}
+
+export function motoEcrClient(endpoint: string, region = 'eu-west-1'): ECRClient {
+  return new ECRClient({
+    region,
+    endpoint,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    maxAttempts: 3,
+  });
+}
+
+const sha = (s: string): string => `sha256:${createHash('sha256').update(s).digest('hex')}`;
+
+/** A Docker v2 manifest whose single layer is unique to `seed`. */
+export function uniqueManifest(seed: string): string {
+  return JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+    config: {
+      mediaType: 'application/vnd.docker.container.image.v1+json',
+      size: 7023,
+      digest: sha(`config-${seed}`),
+    },
+    layers: [
+      {
+        mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+        size: 32654,
+        digest: sha(`layer-${seed}`),
+      },
+    ],
+  });
+}
+
+export async function createRepository(client: ECRClient, name: string): Promise<void> {
+  await client.send(new CreateRepositoryCommand({ repositoryName: name }));
+}
+
+/** Pushes one image with `tag` to `repository`; returns its digest. */
+export async function putImage(
+  client: ECRClient,
+  repository: string,
+  tag: string,
+  seed = `${repository}:${tag}`,
+): Promise<string> {
+  const out = await client.send(
+    new PutImageCommand({ repositoryName: repository, imageTag: tag, imageManifest: uniqueManifest(seed) }),
+  );
+  return out.image?.imageId?.imageDigest ?? '';
+}
+
+/** Runs `fn` over `items` with at most `limit` at once. */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]);
+      }
+    }),
+  );
+  return out;
+}
