@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { registerPolicySync } from './commands/policy-sync';
+import { registerPublish } from './commands/publish';
 
 /** The package version, read from the nearest package.json above this file (src or lib). */
 function packageVersion(): string {
@@ -18,6 +19,7 @@ export function buildCli(): Command {
     )
     .version(packageVersion(), '-v, --version');
   registerPolicySync(program);
+  registerPublish(program);
   return program;
 }
 

@@ -225,6 +225,18 @@ function httpAuthHeader(auth: GitAuth | undefined): string | undefined {
   return undefined;
 }
 
+/** A hint for git's most confusing failures. */
+function hint(stderr: string): string {
+  if (/could not read (Username|Password)|Authentication failed|\b401\b|\b403\b/i.test(stderr)) {
+    return ' (the remote refused the credentials: check git.auth)';
+  }
+  if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/.test(stderr)) {
+    return ' (the SSH host key is not in git.auth.knownHosts)';
+  }
+  if (/Permission denied \(publickey/.test(stderr)) return ' (the SSH server refused the key)';
+  return '';
+}
+
 /** Runs git in a prepared environment; errors carry git's (redacted) stderr. */
 class Git {
   constructor(
@@ -251,7 +263,11 @@ class Git {
               : 1
             : 0;
           if (err && !options.allowFail) {
-            reject(new Error(this.redact(`git ${args[0]} failed: ${(stderr || err.message).trim()}`)));
+            reject(
+              new Error(
+                this.redact(`git ${args[0]} failed: ${(stderr || err.message).trim()}${hint(stderr)}`),
+              ),
+            );
           } else {
             resolve({ stdout, stderr, code });
           }
@@ -440,7 +456,7 @@ export async function writeGitFiles(
       if (!exists && !MISSING_BRANCH.test(fetched.stderr)) {
         throw new Error(
           redact(
-            `git fetch of ${show(redactUrl(resolved.url))} branch ${show(resolved.branch)} failed: ${fetched.stderr.trim()}`,
+            `git fetch of ${show(redactUrl(resolved.url))} branch ${show(resolved.branch)} failed: ${fetched.stderr.trim()}${hint(fetched.stderr)}`,
           ),
         );
       }
@@ -492,7 +508,7 @@ export async function writeGitFiles(
       if (!REJECTED.test(output)) {
         throw new Error(
           redact(
-            `git push to ${show(redactUrl(resolved.url))} branch ${show(resolved.branch)} failed: ${pushed.stderr.trim() || pushed.stdout.trim()}`,
+            `git push to ${show(redactUrl(resolved.url))} branch ${show(resolved.branch)} failed: ${pushed.stderr.trim() || pushed.stdout.trim()}${hint(pushed.stderr)}`,
           ),
         );
       }
