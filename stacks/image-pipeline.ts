@@ -203,14 +203,15 @@ export const imagePipelineProvider: pulumi.dynamic.ResourceProvider<
 
 /** The one dynamic resource of a pipeline: a whole pipeline run on each `pulumi up` that finds something new. */
 export class ImagePipelineRun extends pulumi.dynamic.Resource {
-  public readonly detected!: pulumi.Output<DetectedRecord[]>;
-  public readonly createdFiles!: pulumi.Output<string[]>;
-  public readonly skipped!: pulumi.Output<SkippedImage[]>;
-  public readonly commitSha!: pulumi.Output<string | null>;
-  public readonly apiCalls!: pulumi.Output<PipelineApiCalls>;
-  public readonly repositoriesScanned!: pulumi.Output<number>;
-  public readonly repositoriesMatched!: pulumi.Output<number>;
-  public readonly ranAt!: pulumi.Output<string>;
+  // `declare`: with ES2022 class fields a plain declaration would reset the outputs set by super().
+  declare public readonly detected: pulumi.Output<DetectedRecord[]>;
+  declare public readonly createdFiles: pulumi.Output<string[]>;
+  declare public readonly skipped: pulumi.Output<SkippedImage[]>;
+  declare public readonly commitSha: pulumi.Output<string | null>;
+  declare public readonly apiCalls: pulumi.Output<PipelineApiCalls>;
+  declare public readonly repositoriesScanned: pulumi.Output<number>;
+  declare public readonly repositoriesMatched: pulumi.Output<number>;
+  declare public readonly ranAt: pulumi.Output<string>;
 
   constructor(
     name: string,
