@@ -65,9 +65,15 @@ export class WorkloadIndex {
   constructor(uses: readonly WorkloadImageUse[], options: WorkloadIndexOptions = {}) {
     this.tagPrefixOf = options.tagPrefixOf ?? defaultTagPrefixOf;
     const sorted = [...uses].sort(compareUses);
+    // Pods repeat their controllers' images: parse each distinct reference once.
+    const parsedByImage = new Map<string, ReturnType<typeof parseNormalized>>();
     let size = 0;
     for (const use of sorted) {
-      const parsed = parseNormalized(use.image);
+      let parsed = parsedByImage.get(use.image);
+      if (parsed === undefined && !parsedByImage.has(use.image)) {
+        parsed = parseNormalized(use.image);
+        parsedByImage.set(use.image, parsed);
+      }
       if (!parsed) continue;
       const indexed: IndexedUse = { ...use, ...parsed };
       size++;
