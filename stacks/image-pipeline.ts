@@ -7,6 +7,8 @@ import type {
   TemplateFunction,
 } from '../core/image-pipeline/types';
 import type { DetectedRecord, PipelineApiCalls, SkippedImage } from '../core/image-pipeline/run-pipeline';
+import type { ImagePipelineConfig } from '../core/image-pipeline/types';
+import { validatePipelineConfig } from '../core/image-pipeline/config';
 
 /**
  * Where the Git credentials come from at `pulumi up`: environment variables of the `pulumi`
@@ -268,6 +270,24 @@ export class ImagePipeline extends pulumi.ComponentResource {
     if (args.template.fn !== undefined && typeof args.template.fn !== 'function') {
       throw new Error(`'template.fn' must be a function, got ${typeof args.template.fn}`);
     }
+    // Fully known (plain) configuration is validated here, so a bad range, regex, pattern or
+    // template fails the program before any resource or API call; otherwise `check` does it.
+    const plain = withoutUndefined({
+      ecr: args.ecr,
+      policy: args.policy,
+      template: args.template,
+      git: args.git,
+      dedup: args.dedup,
+      ttlDays: args.ttlDays,
+    });
+    if (isPlain(plain)) {
+      const { auth: _auth, ...git } = args.git;
+      validatePipelineConfig({
+        ...plain,
+        template: withoutUndefined(args.template),
+        git: withoutUndefined(git),
+      } as unknown as ImagePipelineConfig);
+    }
     super('jobforge:pipeline:ImagePipeline', name, {}, opts);
 
     const fn = args.template.fn;
@@ -319,6 +339,19 @@ export class ImagePipeline extends pulumi.ComponentResource {
       apiCalls: this.apiCalls,
     });
   }
+}
+
+/** True when `value` holds no Output or Promise anywhere (functions are plain here). */
+function isPlain(value: unknown): boolean {
+  if (pulumi.Output.isInstance(value) || value instanceof Promise) return false;
+  if (Array.isArray(value)) return value.every(isPlain);
+  if (value !== null && typeof value === 'object') return Object.values(value).every(isPlain);
+  return true;
+}
+
+/** A shallow copy without the keys whose value is undefined. */
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
 /** A deep copy without `undefined` values (Pulumi would drop them anyway; diffs stay stable). */

@@ -1,0 +1,100 @@
+// The ImagePipeline component with Pulumi's mocks: exactly one child, the dynamic resource,
+// with plain-data inputs (no credentials), and program-time validation of plain configuration.
+import * as pulumi from '@pulumi/pulumi';
+
+interface Registered {
+  type: string;
+  name: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  inputs: any;
+}
+const registered: Registered[] = [];
+
+pulumi.runtime.setMocks(
+  {
+    newResource(args) {
+      registered.push({ type: args.type, name: args.name, inputs: args.inputs });
+      return { id: `${args.name}-id`, state: { ...args.inputs, commitSha: null, createdFiles: [] } };
+    },
+    call(args) {
+      return args.inputs;
+    },
+  },
+  'jobforge',
+  'test',
+  false,
+);
+
+const { ImagePipeline } =
+  require('../../../stacks/image-pipeline') as typeof import('../../../stacks/image-pipeline');
+
+const base = {
+  ecr: { region: 'us-east-1', repositoryPattern: 'team-a/*' },
+  policy: { semver: { range: '>=1.0.0' } },
+  template: { yaml: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: "{{ .ServiceName }}"\n' },
+  git: { url: 'https://git.example.com/gitops.git', path: 'apps', auth: { type: 'token' as const } },
+};
+
+async function settled(n: number): Promise<void> {
+  for (let i = 0; i < 200 && registered.length < n; i++) await new Promise((r) => setTimeout(r, 10));
+  expect(registered).toHaveLength(n);
+}
+
+describe('ImagePipeline', () => {
+  beforeEach(() => {
+    registered.length = 0;
+  });
+
+  test('registers the component and exactly one dynamic resource with plain inputs', async () => {
+    new ImagePipeline('images', {
+      ...base,
+      dedup: { mode: 'prefix', kubeconfig: '/etc/kubeconfig' },
+      ttlDays: 3,
+    });
+    await settled(2);
+    expect(registered.map((r) => `${r.type}::${r.name}`).sort()).toEqual([
+      'jobforge:pipeline:ImagePipeline::images',
+      'pulumi-nodejs:dynamic/jobforge:ImagePipelineRun::images-run',
+    ]);
+    const run = registered.find((r) => r.name === 'images-run')!;
+    expect(run.inputs.config).toEqual({
+      ecr: base.ecr,
+      policy: base.policy,
+      template: { yaml: base.template.yaml },
+      git: { url: base.git.url, path: 'apps' },
+      dedup: { mode: 'prefix', kubeconfig: '/etc/kubeconfig' },
+      ttlDays: 3,
+    });
+    expect(run.inputs.gitAuth).toEqual({ type: 'token' });
+    expect(run.inputs.templateFn).toBeNull();
+    expect(typeof run.inputs.__provider).toBe('string');
+  });
+
+  test('a template function becomes serialized text in the inputs', async () => {
+    new ImagePipeline('fn', {
+      ...base,
+      template: {
+        fn: (image) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: image.serviceName } }),
+      },
+    });
+    await settled(2);
+    const run = registered.find((r) => r.name === 'fn-run')!;
+    expect(run.inputs.templateFn.exportName).toBe('handler');
+    expect(run.inputs.templateFn.text).toContain('ConfigMap');
+  });
+
+  test.each<[string, Record<string, unknown>, string | RegExp]>([
+    ['an invalid semver range', { policy: { semver: { range: '>=>1' } } }, "'policy.semver.range'"],
+    ['a catastrophic regex', { policy: { pattern: { regex: '^(a+)+$' } } }, "'policy.pattern.regex'"],
+    [
+      'both templates',
+      { template: { yaml: 'x', fn: () => [] } },
+      "'template' must set exactly one of fn and yaml, got both",
+    ],
+    ['no template', { template: {} }, "'template' must set exactly one of fn and yaml, got neither"],
+    ['a path escaping the repository', { git: { url: base.git.url, path: '../x' } }, "'git.path'"],
+  ])('rejects %s in the program, before any resource', (_name, override, message) => {
+    expect(() => new ImagePipeline('bad', { ...base, ...override } as never)).toThrow(message);
+    expect(registered).toEqual([]);
+  });
+});
