@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeTarget } from './kube-auth';
 
 /** An apiserver answer that is not 2xx. */
 export class KubeApiError extends Error {
@@ -27,16 +27,14 @@ export interface KubeRequest {
 
 /**
  * A minimal JSON REST client for the apiserver: exact status codes, `dryRun`, preconditions and
- * field managers without going through generated clients. Authentication (client certificates,
- * tokens, exec plugins) comes from the KubeConfig.
+ * field managers without going through generated clients. Authentication comes from the
+ * {@link KubeTarget} (see `resolveKubeTarget`).
  */
 export class KubeRest {
   private readonly server: URL;
 
-  constructor(private readonly kc: KubeConfig) {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error("'kubeconfig' has no current cluster");
-    this.server = new URL(cluster.server);
+  constructor(private readonly target: KubeTarget) {
+    this.server = target.server;
   }
 
   /** Sends one request; returns the parsed JSON body of a 2xx answer, throws a {@link KubeApiError} otherwise. */
@@ -51,7 +49,7 @@ export class KubeRest {
       path: url.pathname + url.search,
       headers: { accept: 'application/json' },
     };
-    await this.kc.applyToHTTPSOptions(opts);
+    await this.target.apply(opts);
     const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
     if (payload) {
       opts.headers = {

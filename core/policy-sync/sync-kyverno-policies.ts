@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { loadKubeConfig } from '../kube-client';
+import { resolveKubeTarget } from './kube-auth';
 import { findKyvernoCli, PolicyValidationIssue, validateWithKyvernoCli } from './kyverno-cli';
 import {
   DEFAULT_OWNERSHIP,
@@ -184,9 +184,7 @@ export async function syncKyvernoPolicies(options: SyncKyvernoPoliciesOptions): 
     });
     logger.log('info', 'Fetched expected policies', { count: expected.length });
 
-    const rest = new KubeRest(
-      typeof options.kubeconfig === 'object' ? options.kubeconfig : loadKubeConfig(options.kubeconfig),
-    );
+    const rest = new KubeRest(resolveKubeTarget(options.kubeconfig));
     if (lockOpts && !dryRun) {
       lock = await LeaseLock.acquire(rest, {
         namespace: lockOpts.namespace ?? defaultLockNamespace(),
@@ -224,7 +222,10 @@ export async function syncKyvernoPolicies(options: SyncKyvernoPoliciesOptions): 
       throw new SyncFailure(
         `validation failed for ${names.length} polic${names.length === 1 ? 'y' : 'ies'}, nothing written`,
         names,
-        [...invalid].map(([n, why]) => `${n}: ${why}`),
+        [
+          `validation failed for ${names.length} polic${names.length === 1 ? 'y' : 'ies'}, nothing written`,
+          ...[...invalid].map(([n, why]) => `${n}: ${why}`),
+        ],
       );
     }
     for (const name of rejected) {

@@ -1,0 +1,128 @@
+// Fixtures of the policy sync e2e tests: Kyverno policies as YAML, and direct apiserver access
+// (through the harness's own REST client, independent of the code under test) to seed and inspect.
+import { kubeRequest } from './kube-api';
+
+export const OWNER_KEY = 'insights.fairwinds.com/owned-by';
+export const OWNER_VALUE = 'Fairwinds Insights';
+
+/** A valid ClusterPolicy (or namespaced Policy) requiring a label; `message` varies its spec. */
+export function policyYaml(
+  name: string,
+  opts: { message?: string; namespace?: string; annotations?: Record<string, string> } = {},
+): string {
+  const kind = opts.namespace ? 'Policy' : 'ClusterPolicy';
+  const annotations = opts.annotations ?? { [OWNER_KEY]: OWNER_VALUE };
+  const ann = Object.entries(annotations)
+    .map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`)
+    .join('\n');
+  return `apiVersion: kyverno.io/v1
+kind: ${kind}
+metadata:
+  name: ${name}
+${opts.namespace ? `  namespace: ${opts.namespace}\n` : ''}${ann ? `  annotations:\n${ann}\n` : ''}spec:
+  validationFailureAction: Audit
+  background: true
+  rules:
+    - name: require-team
+      match:
+        any:
+          - resources:
+              kinds: [Pod]
+      validate:
+        message: ${JSON.stringify(opts.message ?? `label team is required (${name})`)}
+        pattern:
+          metadata:
+            labels:
+              team: "?*"
+`;
+}
+
+/** Several documents as one YAML stream. */
+export const yamlStream = (docs: string[]): string => docs.join('---\n');
+
+export interface PolicyState {
+  readonly key: string;
+  readonly resourceVersion: string;
+  readonly annotations: Record<string, string>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly spec: any;
+}
+
+/** Every ClusterPolicy and Policy in the cluster, by `ClusterPolicy/name` / `Policy/ns/name`. */
+export async function clusterPolicies(kubeconfig: string): Promise<Map<string, PolicyState>> {
+  const out = new Map<string, PolicyState>();
+  for (const [kind, plural] of [
+    ['ClusterPolicy', 'clusterpolicies'],
+    ['Policy', 'policies'],
+  ]) {
+    const res = await kubeRequest(kubeconfig, 'GET', `/apis/kyverno.io/v1/${plural}`);
+    if (res.status !== 200) throw new Error(`list ${plural}: HTTP ${res.status} ${res.body}`);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    for (const item of res.json<{ items: any[] }>().items) {
+      const key = item.metadata.namespace
+        ? `${kind}/${item.metadata.namespace}/${item.metadata.name}`
+        : `${kind}/${item.metadata.name}`;
+      out.set(key, {
+        key,
+        resourceVersion: item.metadata.resourceVersion,
+        annotations: item.metadata.annotations ?? {},
+        spec: item.spec,
+      });
+    }
+  }
+  return out;
+}
+
+/** Resource versions by key: equal before and after means nothing was written. */
+export async function resourceVersions(kubeconfig: string): Promise<Record<string, string>> {
+  return Object.fromEntries([...(await clusterPolicies(kubeconfig))].map(([k, v]) => [k, v.resourceVersion]));
+}
+
+/** Creates a policy directly (e.g. an unowned one). */
+export async function createPolicy(kubeconfig: string, obj: Record<string, unknown>): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const md = (obj as any).metadata;
+  const path = md.namespace
+    ? `/apis/kyverno.io/v1/namespaces/${md.namespace}/policies`
+    : '/apis/kyverno.io/v1/clusterpolicies';
+  const res = await kubeRequest(kubeconfig, 'POST', path, obj);
+  if (res.status !== 201) throw new Error(`create ${md.name}: HTTP ${res.status} ${res.body}`);
+}
+
+/** Deletes every ClusterPolicy and Policy, and the sync's Leases in `default`. */
+export async function resetPolicies(kubeconfig: string): Promise<void> {
+  for (const [key] of await clusterPolicies(kubeconfig)) {
+    const parts = key.split('/');
+    const path =
+      parts[0] === 'ClusterPolicy'
+        ? `/apis/kyverno.io/v1/clusterpolicies/${parts[1]}`
+        : `/apis/kyverno.io/v1/namespaces/${parts[1]}/policies/${parts[2]}`;
+    const res = await kubeRequest(kubeconfig, 'DELETE', path);
+    if (res.status !== 200 && res.status !== 404)
+      throw new Error(`delete ${key}: HTTP ${res.status} ${res.body}`);
+  }
+  const leases = await kubeRequest(
+    kubeconfig,
+    'GET',
+    '/apis/coordination.k8s.io/v1/namespaces/default/leases',
+  );
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  for (const l of leases.json<{ items: any[] }>().items) {
+    await kubeRequest(
+      kubeconfig,
+      'DELETE',
+      `/apis/coordination.k8s.io/v1/namespaces/default/leases/${l.metadata.name}`,
+    );
+  }
+}
+
+/** Creates a namespace if absent. */
+export async function ensureNamespace(kubeconfig: string, name: string): Promise<void> {
+  const res = await kubeRequest(kubeconfig, 'POST', '/api/v1/namespaces', {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name },
+  });
+  if (res.status !== 201 && res.status !== 409)
+    throw new Error(`namespace ${name}: HTTP ${res.status} ${res.body}`);
+}
