@@ -11,6 +11,7 @@ export * from './core/load-nodes';
 export * from './core/quantity';
 export * from './core/image-reference';
 export * from './core/unique-job-name';
+export * from './constructs/unique-job-per-image-policy';
 export * from './core/policy-sync/kyverno-policy';
 export * from './core/policy-sync/policy-source';
 export * from './core/policy-sync/insights-source';
