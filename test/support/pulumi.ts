@@ -24,7 +24,6 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export function enginesBinDir(): string {
   const fromSetup = process.env.JOBFORGE_BIN_DIR;
   if (fromSetup) return fromSetup;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const engines = require(path.join(REPO_ROOT, 'tools', 'engines.js')) as { binDir(): string };
   return engines.binDir();
 }
