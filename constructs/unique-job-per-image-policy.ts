@@ -166,11 +166,10 @@ export class UniqueJobPerImagePolicy extends Construct {
     const target = {
       name: `{{ ${uniqueJobNameJmesPath(imageExpr, nameOptions)} }}`,
       namespace: '{{ request.object.metadata.namespace }}',
-      data: this.jobData({
-        image: `{{ ${imageExpr} }}`,
-        podName: '{{ request.object.metadata.name }}',
-        namespace: '',
-      }),
+      data: this.jobData(
+        { image: `{{ ${imageExpr} }}`, podName: '{{ request.object.metadata.name }}', namespace: '' },
+        escapeKyvernoReferences,
+      ),
     };
     const generate = props.allContainers
       ? {
@@ -233,7 +232,7 @@ export class UniqueJobPerImagePolicy extends Construct {
    * `generate.kyverno.io/*` labels and `app.kubernetes.io/managed-by`).
    */
   public renderJob(input: GeneratedJobInput): Record<string, unknown> {
-    const data = this.jobData(input);
+    const data = this.jobData(input, (s) => s);
     const metadata = data.metadata as Record<string, unknown>;
     return {
       apiVersion: 'batch/v1',
@@ -243,14 +242,17 @@ export class UniqueJobPerImagePolicy extends Construct {
     };
   }
 
-  /** The generate rule's `data`: the Job without name and namespace. */
-  private jobData(input: GeneratedJobInput): Record<string, unknown> {
+  /**
+   * The generate rule's `data`: the Job without name and namespace. `user` maps every string the
+   * user gave (command, args, env values) as it must be written.
+   */
+  private jobData(input: GeneratedJobInput, user: (s: string) => string): Record<string, unknown> {
     const p = this.props;
     const c = p.jobContainer;
     const labels = { ...(p.jobLabels ?? {}), [GENERATED_BY_LABEL]: GENERATED_BY_VALUE };
     const env: k8s.EnvVar[] = [
       { name: p.imageEnvVar ?? DEFAULT_IMAGE_ENV_VAR, value: input.image },
-      ...Object.entries(c.env ?? {}).map(([name, value]) => ({ name, value })),
+      ...Object.entries(c.env ?? {}).map(([name, value]) => ({ name, value: user(value) })),
     ];
     const spec: k8s.JobSpec = {
       ttlSecondsAfterFinished: p.ttlSecondsAfterFinished ?? DEFAULT_TTL_SECONDS,
@@ -268,8 +270,8 @@ export class UniqueJobPerImagePolicy extends Construct {
               name: c.name ?? 'job',
               image: c.image,
               imagePullPolicy: c.imagePullPolicy,
-              command: c.command,
-              args: c.args,
+              command: c.command?.map(user),
+              args: c.args?.map(user),
               env,
               resources: toKubeResources(c.resources ?? DEFAULT_RESOURCES),
               securityContext: {
@@ -293,6 +295,17 @@ export class UniqueJobPerImagePolicy extends Construct {
       spec: k8s.toJson_JobSpec(spec),
     };
   }
+}
+
+/**
+ * Kyverno resolves `$(path)` references in every string of a rule (it fails the rule when one does
+ * not resolve), so Kubernetes' own `$(VAR)` expansion in command, args and env must be written
+ * `\$(VAR)`; Kyverno removes the backslash when it generates the Job. Only what Kyverno would read
+ * as a reference is escaped (`$(` followed by no space up to the first `)`); a backslash already
+ * there is kept, as Kyverno removes exactly one.
+ */
+export function escapeKyvernoReferences(value: string): string {
+  return value.replace(/\$\((?=.[^ )]*\))/g, '\\$(');
 }
 
 function toKubeResources(r: ContainerResources): k8s.ResourceRequirements {

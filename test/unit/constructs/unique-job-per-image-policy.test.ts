@@ -1,5 +1,6 @@
 import { Testing } from 'cdk8s';
 import {
+  escapeKyvernoReferences,
   UniqueJobPerImagePolicy,
   UniqueJobPerImagePolicyProps,
 } from '../../../constructs/unique-job-per-image-policy';
@@ -119,7 +120,7 @@ describe('UniqueJobPerImagePolicy', () => {
       image: SCANNER,
       imagePullPolicy: 'Always',
       command: ['/scan'],
-      args: ['--image', '$(IMAGE)'],
+      args: ['--image', '\\$(IMAGE)'],
       env: [
         { name: 'IMAGE', value: '{{ request.object.spec.containers[0].image }}' },
         { name: 'LOG_LEVEL', value: 'debug' },
@@ -159,6 +160,35 @@ describe('UniqueJobPerImagePolicy', () => {
       "{{ join('', ['img-', truncate(replace_all(replace_all(replace_all(replace_all(replace_all(request.object.spec.containers[0].image, '/', '-'), ':', '-'), '.', '-'), '@', '-'), '_', '-'), `50`)]) }}",
     );
     expect(policy.jobName('nginx:1.21')).toBe('img-nginx-1-21');
+  });
+
+  test('escapes Kubernetes $(VAR) expansion from Kyverno references, renderJob keeps it', () => {
+    const { rule, policy } = synth({
+      jobContainer: {
+        image: SCANNER,
+        command: ['sh', '-c', 'echo $(echo hi) $$(X)'],
+        args: ['$(A)$(B)'],
+        env: { X: 'a\\$(B)' },
+      },
+    });
+    const c = rule.generate.data.spec.template.spec.containers[0];
+    expect(c.command).toEqual(['sh', '-c', 'echo $(echo hi) $\\$(X)']);
+    expect(c.args).toEqual(['\\$(A)\\$(B)']);
+    expect(c.env[1]).toEqual({ name: 'X', value: 'a\\\\$(B)' });
+    const job = policy.renderJob({ image: 'nginx', podName: 'p', namespace: 'default' });
+    const rendered = (job.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template
+      .spec.containers[0];
+    expect(rendered.args).toEqual(['$(A)$(B)']);
+    expect(rendered.env).toEqual([
+      { name: 'TARGET_IMAGE', value: 'nginx' },
+      { name: 'X', value: 'a\\$(B)' },
+    ]);
+  });
+
+  test('escapeKyvernoReferences', () => {
+    expect(escapeKyvernoReferences('$(X)')).toBe('\\$(X)');
+    expect(escapeKyvernoReferences('no refs $ ( )')).toBe('no refs $ ( )');
+    expect(escapeKyvernoReferences('$(a b)')).toBe('$(a b)');
   });
 
   test('minimumKyvernoVersion', () => {
