@@ -128,13 +128,14 @@ export const kyvernoPolicySyncProvider: pulumi.dynamic.ResourceProvider<
  * dry-run sync in `diff` shows drift as a change, so a converged stack previews no changes.
  */
 export class KyvernoPolicySyncResource extends pulumi.dynamic.Resource {
-  public readonly applied!: pulumi.Output<string[]>;
-  public readonly updated!: pulumi.Output<string[]>;
-  public readonly removed!: pulumi.Output<string[]>;
-  public readonly unchanged!: pulumi.Output<number>;
-  public readonly conflicts!: pulumi.Output<string[]>;
-  public readonly summary!: pulumi.Output<string>;
-  public readonly syncedAt!: pulumi.Output<string>;
+  // `declare`: a class field would be re-initialized to undefined after super() (ES2022 class fields).
+  declare public readonly applied: pulumi.Output<string[]>;
+  declare public readonly updated: pulumi.Output<string[]>;
+  declare public readonly removed: pulumi.Output<string[]>;
+  declare public readonly unchanged: pulumi.Output<number>;
+  declare public readonly conflicts: pulumi.Output<string[]>;
+  declare public readonly summary: pulumi.Output<string>;
+  declare public readonly syncedAt: pulumi.Output<string>;
 
   constructor(name: string, args: KyvernoPolicySyncResourceArgs, opts?: pulumi.CustomResourceOptions) {
     super(

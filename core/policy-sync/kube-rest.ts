@@ -12,6 +12,8 @@ export class KubeApiError extends Error {
     public readonly reason: string,
     /** The Status `message`, or the raw body. */
     public readonly detail: string,
+    /** The Status `details.retryAfterSeconds`, when sent. */
+    public readonly retryAfterSeconds?: number,
   ) {
     super(`${method} ${path}: HTTP ${status}${reason ? ` ${reason}` : ''}: ${detail}`);
     this.name = 'KubeApiError';
@@ -37,8 +39,23 @@ export class KubeRest {
     this.server = target.server;
   }
 
-  /** Sends one request; returns the parsed JSON body of a 2xx answer, throws a {@link KubeApiError} otherwise. */
+  /**
+   * Sends one request; returns the parsed JSON body of a 2xx answer, throws a {@link KubeApiError}
+   * otherwise. A 429 (the apiserver's "retry later", e.g. while a CRD's storage initializes) is
+   * retried after its Retry-After, up to 5 times.
+   */
   async request<T = unknown>(method: string, path: string, req: KubeRequest = {}): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once<T>(method, path, req);
+      } catch (err) {
+        if (!(err instanceof KubeApiError) || err.status !== 429 || attempt >= 5) throw err;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(err.retryAfterSeconds ?? 1, 10) * 1000));
+      }
+    }
+  }
+
+  private async once<T>(method: string, path: string, req: KubeRequest): Promise<T> {
     const url = new URL(this.server.pathname.replace(/\/+$/, '') + path, this.server);
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
     const opts: https.RequestOptions = {
@@ -82,8 +99,19 @@ export class KubeRest {
       body = undefined;
     }
     if (status >= 200 && status < 300) return body as T;
-    const st = (body ?? {}) as { reason?: string; message?: string };
-    throw new KubeApiError(method, path, status, st.reason ?? '', st.message ?? text.slice(0, 300));
+    const st = (body ?? {}) as {
+      reason?: string;
+      message?: string;
+      details?: { retryAfterSeconds?: number };
+    };
+    throw new KubeApiError(
+      method,
+      path,
+      status,
+      st.reason ?? '',
+      st.message ?? text.slice(0, 300),
+      st.details?.retryAfterSeconds,
+    );
   }
 }
 

@@ -25,6 +25,7 @@ import {
   OWNER_VALUE,
   policyYaml,
   resetPolicies,
+  waitForPolicyApi,
   resourceVersions,
   yamlStream,
 } from '../support/policy-sync-fixtures';
@@ -59,6 +60,7 @@ const serve = (...docs: string[]): void => {
 
 beforeAll(async () => {
   kubeconfig = e2eEnv().kubeconfig;
+  await waitForPolicyApi(kubeconfig);
   await ensureNamespace(kubeconfig, 'team-a');
   insights = await startInsightsServer({ token: TOKEN, organization: 'acme', cluster: 'prod' });
 });

@@ -73,6 +73,22 @@ export async function clusterPolicies(kubeconfig: string): Promise<Map<string, P
   return out;
 }
 
+/**
+ * Waits until the apiserver serves the Kyverno policy kinds (right after the CRDs are installed it
+ * answers 429 "storage is (re)initializing" for a while).
+ */
+export async function waitForPolicyApi(kubeconfig: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const a = await kubeRequest(kubeconfig, 'GET', '/apis/kyverno.io/v1/clusterpolicies');
+    const b = await kubeRequest(kubeconfig, 'GET', '/apis/kyverno.io/v1/policies');
+    if (a.status === 200 && b.status === 200) return;
+    if (Date.now() > deadline)
+      throw new Error(`Kyverno policy API not ready: HTTP ${a.status} ${a.body} / ${b.status}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 /** Resource versions by key: equal before and after means nothing was written. */
 export async function resourceVersions(kubeconfig: string): Promise<Record<string, string>> {
   return Object.fromEntries([...(await clusterPolicies(kubeconfig))].map(([k, v]) => [k, v.resourceVersion]));
