@@ -38,6 +38,8 @@ const show = (value: unknown): string => JSON.stringify(value);
 export const DEFAULT_GIT_AUTHOR: GitAuthor = { name: 'jobforge', email: 'jobforge@users.noreply.local' };
 /** Push attempts when the target does not say. */
 export const DEFAULT_MAX_PUSH_ATTEMPTS = 5;
+/** A git command (clone, fetch, push) taking longer than this is killed and the write fails. */
+export const GIT_COMMAND_TIMEOUT_MS = 5 * 60 * 1000;
 
 /** The commit-message placeholders. */
 export const COMMIT_MESSAGE_PLACEHOLDERS = ['Count', 'Added', 'Removed', 'Files', 'Path'] as const;
@@ -255,14 +257,29 @@ class Git {
       const child = execFile(
         'git',
         args,
-        { cwd: this.cwd, env: this.env, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
+        {
+          cwd: this.cwd,
+          env: this.env,
+          maxBuffer: 256 * 1024 * 1024,
+          encoding: 'utf8',
+          timeout: GIT_COMMAND_TIMEOUT_MS,
+          killSignal: 'SIGKILL',
+        },
         (err, stdout, stderr) => {
           const code = err
             ? typeof (err as { code?: unknown }).code === 'number'
               ? (err as { code: number }).code
               : 1
             : 0;
-          if (err && !options.allowFail) {
+          if (err && (err as { killed?: boolean }).killed) {
+            reject(
+              new Error(
+                this.redact(
+                  `git ${args[0]} timed out after ${GIT_COMMAND_TIMEOUT_MS / 1000} s and was killed`,
+                ),
+              ),
+            );
+          } else if (err && !options.allowFail) {
             reject(
               new Error(
                 this.redact(`git ${args[0]} failed: ${(stderr || err.message).trim()}${hint(stderr)}`),
