@@ -1,8 +1,10 @@
 // Batch workloads: 1,000 KubernetesJobs, 200 KubernetesCronJobs and a DaemonJob over 500 nodes,
 // built and synthesized with jobforge vs the same manifests written with plain cdk8s-plus-28 L1
 // classes (bench/batch-workloads.worker.ts; the output digests must match). Each measurement runs
-// in a fresh process, variants alternate, medians are compared. BENCH_ROUNDS sets the rounds (5).
+// in a fresh process, variants alternate, medians are compared (CPU time for speed: wall time on a
+// shared machine mostly measures the neighbours). BENCH_ROUNDS sets the rounds (5).
 import { execFileSync } from 'node:child_process';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 interface Sample {
@@ -11,6 +13,10 @@ interface Sample {
   synthMs: number;
   coldMs: number;
   warmMs: number;
+  buildCpuMs: number;
+  synthCpuMs: number;
+  coldCpuMs: number;
+  warmCpuMs: number;
   treeHeap: number;
   peakRssGrowth: number;
   digest: string;
@@ -18,13 +24,18 @@ interface Sample {
 }
 
 const TARGET = 1.3;
+const HEADLINE: ReadonlyArray<keyof Sample> = ['coldCpuMs', 'warmCpuMs', 'peakRssGrowth', 'treeHeap'];
+const ms = (v: number): string => `${v.toFixed(0)} ms`;
+const mib = (v: number): string => `${(v / 2 ** 20).toFixed(1)} MiB`;
 const METRICS: Array<[keyof Sample, string, (v: number) => string]> = [
-  ['coldMs', 'time, first run (build + synth)', (v) => `${v.toFixed(0)} ms`],
-  ['warmMs', 'time, second run (warm JIT)', (v) => `${v.toFixed(0)} ms`],
-  ['buildMs', 'time, building the constructs', (v) => `${v.toFixed(0)} ms`],
-  ['synthMs', 'time, synthesizing YAML', (v) => `${v.toFixed(0)} ms`],
-  ['peakRssGrowth', 'peak memory (max RSS growth)', (v) => `${(v / 2 ** 20).toFixed(1)} MiB`],
-  ['treeHeap', 'heap held by the construct tree', (v) => `${(v / 2 ** 20).toFixed(1)} MiB`],
+  ['coldCpuMs', 'CPU time, first run (build + synth)', ms],
+  ['warmCpuMs', 'CPU time, second run (warm JIT)', ms],
+  ['buildCpuMs', 'CPU time, building the constructs', ms],
+  ['synthCpuMs', 'CPU time, synthesizing YAML', ms],
+  ['peakRssGrowth', 'peak memory (max RSS growth)', mib],
+  ['treeHeap', 'heap held by the construct tree', mib],
+  ['coldMs', 'wall time, first run (noisy when shared)', ms],
+  ['warmMs', 'wall time, second run (noisy when shared)', ms],
 ];
 
 function median(values: number[]): number {
@@ -67,12 +78,12 @@ export default async function batchWorkloads(): Promise<void> {
     const a = median(samples.jobforge.map((s) => s[key] as number));
     const b = median(samples.l1.map((s) => s[key] as number));
     const ratio = a / b;
-    if (key === 'coldMs' || key === 'warmMs' || key === 'peakRssGrowth' || key === 'treeHeap')
-      worst = Math.max(worst, ratio);
+    if (HEADLINE.includes(key)) worst = Math.max(worst, ratio);
     console.log(`| ${label} | ${fmt(a)} | ${fmt(b)} | ${ratio.toFixed(2)}x |`);
   }
+  console.log(`machine load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs`);
   console.log(
-    `worst headline ratio ${worst.toFixed(2)}x (target <= ${TARGET}x): ${worst <= TARGET ? 'PASS' : 'FAIL'}`,
+    `worst headline ratio (CPU time, memory) ${worst.toFixed(2)}x (target <= ${TARGET}x): ${worst <= TARGET ? 'PASS' : 'FAIL'}`,
   );
   if (digests.size !== 1) process.exitCode = 1;
 }
