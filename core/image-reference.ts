@@ -199,8 +199,11 @@ export const CANONICAL_IMAGE_REWRITES: ReadonlyArray<{
  */
 export function canonicalImage(ref: string): string {
   let image = normalizeImage(ref);
-  for (const { pattern, replacement } of CANONICAL_IMAGE_REWRITES) {
-    image = image.replace(new RegExp(pattern, 'g'), replacement);
-  }
+  for (const { regexp, replacement } of CANONICAL_REWRITE_REGEXPS) image = image.replace(regexp, replacement);
   return image;
 }
+
+const CANONICAL_REWRITE_REGEXPS = CANONICAL_IMAGE_REWRITES.map((r) => ({
+  regexp: new RegExp(r.pattern, 'g'),
+  replacement: r.replacement,
+}));

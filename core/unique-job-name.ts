@@ -46,6 +46,11 @@ const SLUG_REWRITES: ReadonlyArray<{ readonly pattern: string; readonly replacem
 ];
 const SLUG_NON_ALNUM = { pattern: '[^a-z0-9]+', replacement: '-' };
 const LEGACY_REPLACED = ['/', ':', '.', '@', '_'];
+const SLUG_REWRITE_REGEXPS = SLUG_REWRITES.map((r) => ({
+  regexp: new RegExp(r.pattern, 'g'),
+  replacement: r.replacement,
+}));
+const SLUG_NON_ALNUM_REGEXP = new RegExp(SLUG_NON_ALNUM.pattern, 'g');
 
 const show = (value: unknown): string => JSON.stringify(value);
 
@@ -98,9 +103,8 @@ export function uniqueJobName(image: string, options?: UniqueJobNameOptions): st
   }
   const canonical = canonicalImage(image);
   let slug = canonical;
-  for (const { pattern, replacement } of SLUG_REWRITES)
-    slug = slug.replace(new RegExp(pattern, 'g'), replacement);
-  slug = slug.toLowerCase().replace(new RegExp(SLUG_NON_ALNUM.pattern, 'g'), SLUG_NON_ALNUM.replacement);
+  for (const { regexp, replacement } of SLUG_REWRITE_REGEXPS) slug = slug.replace(regexp, replacement);
+  slug = slug.toLowerCase().replace(SLUG_NON_ALNUM_REGEXP, SLUG_NON_ALNUM.replacement);
   slug = trimDashes(slug.slice(0, slugMaxLength(hashLength)));
   const hash = createHash('sha256').update(canonical, 'utf8').digest('hex').slice(0, hashLength);
   return `${JOB_NAME_PREFIX}${slug}-${hash}`;
