@@ -143,6 +143,28 @@ describe('writeGitFiles against a bare file:// remote', () => {
     expect(parentSubject.trim()).toBe('other writer: apps/theirs.yaml');
   });
 
+  test('writers racing for real: every one lands, each as one commit, history linear', async () => {
+    await concurrentPushInit(remote.url);
+    const before = await commitCount(remote.dir);
+    const results = await Promise.all(
+      Array.from({ length: 4 }, (_, i) =>
+        writeGitFiles(
+          { url: remote.url, path: 'race', maxPushAttempts: 10 },
+          [{ path: `w${i}.yaml`, content: `${i}\n` }],
+          {
+            mode: 'add-only',
+          },
+        ),
+      ),
+    );
+    expect(results.every((r) => r.commitSha !== null)).toBe(true);
+    expect(await commitCount(remote.dir)).toBe(before + 4);
+    const files = await remoteFiles(remote.dir);
+    for (let i = 0; i < 4; i++) expect(files[`race/w${i}.yaml`]).toBe(`${i}\n`);
+    const merges = await runGit(['--git-dir', remote.dir, 'rev-list', '--merges', '--count', 'main']);
+    expect(merges.trim()).toBe('0');
+  });
+
   test('rejections exhausted: a clear error and the remote as the other writer left it', async () => {
     await concurrentPushInit(remote.url);
     let n = 0;

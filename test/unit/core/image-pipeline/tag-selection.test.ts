@@ -60,6 +60,11 @@ describe('semver policy', () => {
     ['<1.0.0 || >=2.0.0', '2.0.0'],
     ['>=3.0.0', undefined],
     ['>=v1.0.0 <v1.2.0', 'v1.1.9'],
+    // spaces after operators, as Masterminds accepts
+    ['>= 1.0.0, < 1.2.0', 'v1.1.9'],
+    // a caret range with a prerelease admits prereleases of later versions inside the range
+    ['^1.0.0-rc.1', '1.3.0-rc.1'],
+    ['~1.3.0-0', '1.3.0-rc.1'],
   ])('range %s picks %s', (range, expected) => {
     expect(pick(tags, { semver: { range } })).toBe(expected);
   });
