@@ -119,10 +119,11 @@ const show = (value: unknown): string => JSON.stringify(value);
 
 /**
  * A Kyverno ClusterPolicy that generates exactly one Job per unique container image: when a Pod is
- * created (or its image changes) in one of `namespaces`, Kyverno creates a Job named
- * {@link uniqueJobName} of the image in the Pod's namespace, unless it exists. `synchronize: false`,
- * so a finished (or TTL-deleted) Job is never recreated for that image by the same Pod event, and
- * deleting the policy leaves the Jobs alone.
+ * created or updated in one of `namespaces`, Kyverno creates a Job named {@link uniqueJobName} of
+ * the image in the Pod's namespace, unless one of that name exists. `synchronize: false`: Kyverno
+ * never updates or recreates a Job it generated (a finished Job stays finished; once its TTL has
+ * deleted it, only a later Pod event with that image creates a new one), and deleting the policy
+ * leaves the Jobs alone.
  *
  * Minimum Kyverno version ({@link UniqueJobPerImagePolicy.minimumKyvernoVersion}): 1.12.0 for
  * `hashed` names (`sha256`, `image_normalize`), 1.13.0 with `allContainers` (generate `foreach`),
