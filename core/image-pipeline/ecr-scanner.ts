@@ -183,7 +183,8 @@ export function createEcrClient(ecr: ResolvedEcrConfig): ECRClient {
       require('@aws-sdk/credential-providers') as typeof import('@aws-sdk/credential-providers');
     credentials = providers.fromTemporaryCredentials({
       params: { RoleArn: ecr.roleArn, RoleSessionName: 'jobforge-image-pipeline', DurationSeconds: 3600 },
-      clientConfig: { region: ecr.region },
+      // An ECR test server (moto) serves STS on the same endpoint.
+      clientConfig: { region: ecr.region, ...(ecr.endpoint !== undefined ? { endpoint: ecr.endpoint } : {}) },
     });
   }
   return new Client({

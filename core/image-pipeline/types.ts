@@ -69,7 +69,11 @@ export interface EcrConfig {
    * @default - the default credential chain is used directly
    */
   readonly roleArn?: string;
-  /** ECR API endpoint, for ECR-compatible test servers (moto). @default - AWS's endpoint */
+  /**
+   * ECR API endpoint, for ECR-compatible test servers (moto). With `roleArn`, STS is called on
+   * this endpoint too (moto serves every service on one port).
+   * @default - AWS's endpoint
+   */
   readonly endpoint?: string;
 }
 

@@ -67,6 +67,23 @@ describe('scanEcr against moto (real ECR API server)', () => {
     expect(byName.candidates.map((c) => `${c.repository}:${c.tag}`)).toEqual(['service-x:7']);
   });
 
+  test('roleArn: the scan runs with credentials from STS AssumeRole (served by moto)', async () => {
+    const result = await scanEcr(
+      resolveEcrConfig({
+        region: 'eu-west-1',
+        endpoint: moto.endpoint,
+        repositoryPattern: 'service-*',
+        roleArn: 'arn:aws:iam::123456789012:role/jobforge-ecr-read',
+      }),
+    );
+    expect(result.candidates.map((c) => `${c.repository}:${c.tag}`)).toEqual(['service-x:7']);
+    // moto records the assumed-role session in its state
+    const state = (await (await fetch(`${moto.endpoint}/moto-api/data.json`)).json()) as {
+      sts?: { assumed_roles?: Array<{ role_arn?: string }> | Record<string, unknown> };
+    };
+    expect(JSON.stringify(state.sts ?? {})).toContain('jobforge-ecr-read');
+  });
+
   test('an unreachable endpoint fails with the API named', async () => {
     await expect(
       scanEcr(
