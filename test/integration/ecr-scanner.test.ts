@@ -92,3 +92,39 @@ describe('scanEcr against moto (real ECR API server)', () => {
     ).rejects.toThrow(/^ECR DescribeRepositories failed: /);
   });
 });
+
+describe('throttling', () => {
+  test('ThrottlingException is retried by the adaptive retry of the client scanEcr builds', async () => {
+    useMotoCredentials();
+    const http = await import('node:http');
+    let requests = 0;
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        requests += 1;
+        if (requests <= 2) {
+          res.writeHead(400, {
+            'content-type': 'application/x-amz-json-1.1',
+            'x-amzn-ErrorType': 'ThrottlingException',
+          });
+          res.end(JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' }));
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+        res.end(JSON.stringify({ repositories: [] }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (server.address() as import('node:net').AddressInfo).port;
+      const result = await scanEcr(
+        resolveEcrConfig({ region: 'eu-west-1', endpoint: `http://127.0.0.1:${port}` }),
+      );
+      expect(requests).toBe(3);
+      expect(result.apiCalls).toEqual({ describeRepositories: 1, describeImages: 0, total: 1 });
+      expect(result.candidates).toEqual([]);
+    } finally {
+      server.close();
+    }
+  });
+});
