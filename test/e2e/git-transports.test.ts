@@ -113,12 +113,13 @@ describe('git over smart HTTP (git http-backend)', () => {
       GIT_CONFIG_KEY_0: 'http.extraHeader',
       GIT_CONFIG_VALUE_0: 'Authorization: Bearer wrong',
     });
-    await expect(runGit(['ls-remote', url], { env: wrongToken })).rejects.toThrow(
-      /Authentication failed for/,
-    );
-    await expect(runGit(['ls-remote', url], { env: gitEnv() })).rejects.toThrow(
-      /could not read Username .*terminal prompts disabled|Authentication failed/,
-    );
+    // A refused bearer token makes git fall back to asking for a user name, which tests forbid.
+    const noPrompt = /could not read Username for 'http:\/\/127\.0\.0\.1:\d+': terminal prompts disabled/;
+    await expect(runGit(['ls-remote', url], { env: wrongToken })).rejects.toThrow(noPrompt);
+    await expect(runGit(['ls-remote', url], { env: gitEnv() })).rejects.toThrow(noPrompt);
+    const refused = server.requests.filter((r) => r.path.startsWith('/guarded.git/'));
+    expect(refused.length).toBeGreaterThanOrEqual(3);
+    expect(refused.every((r) => r.status === 401 && r.user === undefined)).toBe(true);
   });
 });
 
