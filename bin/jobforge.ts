@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { Command } from 'commander';
 import { registerPolicySync } from './commands/policy-sync';
 import { registerPublish } from './commands/publish';
+import { registerPipelinePlan } from './commands/pipeline-plan';
 
 /** The package version, read from the nearest package.json above this file (src or lib). */
 function packageVersion(): string {
@@ -20,6 +21,7 @@ export function buildCli(): Command {
     .version(packageVersion(), '-v, --version');
   registerPolicySync(program);
   registerPublish(program);
+  registerPipelinePlan(program);
   return program;
 }
 

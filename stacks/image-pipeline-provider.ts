@@ -21,6 +21,7 @@ import {
   DetectedRecord,
   PipelineIo,
   PipelineOutputs,
+  PipelinePlan,
   PipelineStages,
   planChangesState,
   planPipeline,
@@ -102,6 +103,24 @@ export async function update(
  */
 export async function remove(_id: string, _props: ImagePipelineRunOutputs): Promise<void> {
   return;
+}
+
+/**
+ * Plans a run from resource inputs with the real stages and I/O, writing nothing: what a
+ * `pulumi up` would commit and skip now (`jobforge pipeline-plan` prints it).
+ */
+export async function planFromInputs(
+  inputs: ImagePipelineRunInputs,
+  previous: DetectedRecord[] = [],
+): Promise<PipelinePlan> {
+  checkKubeconfigInput(inputs);
+  checkAuthSource(inputs.gitAuth);
+  return guard(inputs, (secrets) =>
+    planPipeline(toPipelineConfig(inputs), stages(), io(inputs, secrets), {
+      previous,
+      tagPrefixOf: tagPrefixOf(inputs),
+    }),
+  );
 }
 
 async function run(
