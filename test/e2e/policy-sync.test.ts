@@ -127,6 +127,22 @@ test('apply, update, remove; unchanged policies are not written', async () => {
   expect(lease.status).toBe(404);
 });
 
+test('50 expected policies: applied in one run, the next run writes nothing', async () => {
+  const names = Array.from({ length: 50 }, (_, i) => `bulk-${String(i).padStart(2, '0')}`);
+  serve(...names.map((n) => policyYaml(n)));
+  const first = await sync();
+  expect(first.success).toBe(true);
+  expect(first.applied).toEqual(names);
+  const before = await resourceVersions(kubeconfig);
+  const second = await sync();
+  expect(second).toMatchObject({ success: true, applied: [], updated: [], removed: [] });
+  expect(second.unchanged).toHaveLength(50);
+  expect(await resourceVersions(kubeconfig)).toEqual(before);
+  process.stdout.write(
+    `[policy-sync] 50 policies: first sync ${first.durationMs} ms, no-op sync ${second.durationMs} ms\n`,
+  );
+});
+
 test('formatting and key order are not changes', async () => {
   serve(policyYaml('a'));
   await sync();
