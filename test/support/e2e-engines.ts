@@ -8,7 +8,7 @@ import { E2E_ENV_VARS } from './e2e-env';
 import { KubeObject, installCrds, parseManifests, readCrdFiles } from './kube-api';
 import { KubeCluster, startKubeCluster } from './kube-cluster';
 import { MotoServer, startMoto } from './moto';
-import { makeTempDir } from './processes';
+import { installCleanupHandlers, makeTempDir } from './processes';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const KYVERNO_MODULE = 'github.com/kyverno/kyverno';
@@ -116,6 +116,7 @@ export interface E2eEngines {
 /** Builds/starts everything and returns the environment variables tests read (see e2e-env.ts). */
 export async function startE2eEngines(): Promise<E2eEngines> {
   const t0 = Date.now();
+  installCleanupHandlers();
   const timings: Record<string, number> = {};
   const binDir = await timed('engines', timings, ensureEngines);
   process.env.PATH = `${binDir}${path.delimiter}${process.env.PATH ?? ''}`;

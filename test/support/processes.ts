@@ -82,13 +82,69 @@ export function killAllSync(): void {
   liveGroups.clear();
 }
 
+/** Pids of every live descendant of `root` (from /proc), children before grandchildren. */
+export function descendantPids(root = process.pid): number[] {
+  const children = new Map<number, number[]>();
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
+      // pid (comm) state ppid ...; comm may contain spaces and parentheses.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(e));
+      children.set(ppid, list);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const out: number[] = [];
+  const queue = [root];
+  while (queue.length) {
+    for (const c of children.get(queue.shift()!) ?? []) {
+      out.push(c);
+      queue.push(c);
+    }
+  }
+  return out;
+}
+
+/**
+ * Kills every process group started here and every remaining descendant of this process
+ * (the pulumi CLI and its provider plugins, git, ...), synchronously with SIGKILL.
+ */
+export function killEverythingSync(): void {
+  killAllSync();
+  for (const pid of descendantPids()) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/**
+ * Makes sure nothing started from this process outlives it: on exit, SIGINT, SIGTERM and SIGHUP,
+ * kill every managed process group and every descendant. Idempotent.
+ */
+export function installCleanupHandlers(): void {
+  installHandlers();
+}
+
 function installHandlers(): void {
   if (handlersInstalled) return;
   handlersInstalled = true;
-  process.on('exit', killAllSync);
+  process.on('exit', killEverythingSync);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const handler = (): void => {
-      killAllSync();
+      killEverythingSync();
       process.removeListener(sig, handler);
       // Let the default action (or other listeners) run as if we had not been here.
       if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);

@@ -17,6 +17,7 @@ import {
   Stack,
   UpResult,
 } from '@pulumi/pulumi/automation';
+import { installCleanupHandlers } from './processes';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -64,6 +65,8 @@ const PASSPHRASE = 'jobforge-e2e-passphrase';
 /** Creates (or selects) a stack for `program` on a fresh local file backend. */
 export async function pulumiStack(opts: PulumiStackOptions): Promise<PulumiStackHandle> {
   const stackName = opts.stackName ?? 'e2e';
+  // The CLI and its provider plugins are children of this process: kill them if it dies.
+  installCleanupHandlers();
   const binDir = enginesBinDir();
   if (!fs.existsSync(path.join(binDir, 'pulumi'))) {
     throw new Error(`no pulumi CLI in ${binDir}: run \`npm run tools\` (node tools/engines.js) first`);
