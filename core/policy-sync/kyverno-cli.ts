@@ -98,10 +98,15 @@ export async function validateWithKyvernoCli(
     const apply = (fs2: string[]) =>
       run(cli, ['apply', ...fs2, '--resource', resource, '--remove-color'], timeoutMs);
     const res = await apply(files);
-    const byName = new Map(policies.map((p) => [p.metadata.name, policyDisplayName(refOf(p))]));
+    // The CLI names policies without kind or namespace: a name shared by several maps to all of them.
+    const byName = new Map<string, string[]>();
+    for (const p of policies)
+      byName.set(p.metadata.name, [...(byName.get(p.metadata.name) ?? []), policyDisplayName(refOf(p))]);
     const diags = parseKyvernoApplyDiagnostics(res.out);
     if (diags.length > 0 || /^pass: \d+, fail: \d+/m.test(res.out)) {
-      return diags.map((d) => ({ policy: byName.get(d.name) ?? d.name, reason: d.reason }));
+      return diags.flatMap((d) =>
+        (byName.get(d.name) ?? [d.name]).map((policy) => ({ policy, reason: d.reason })),
+      );
     }
     // The CLI failed before applying (it could not load a file): find which policy, one by one.
     const issues: PolicyValidationIssue[] = [];
