@@ -47,6 +47,8 @@ export async function check(
   _olds: ImagePipelineRunInputs,
   news: ImagePipelineRunInputs,
 ): Promise<pulumi.dynamic.CheckResult<ImagePipelineRunInputs>> {
+  // During a preview, values computed by other resources are not known yet: check them at up.
+  if (hasUnknowns(news)) return { inputs: news };
   try {
     validatePipelineConfig(toPipelineConfig(news, () => []));
     checkKubeconfigInput(news);
@@ -71,7 +73,7 @@ export async function diff(
     stableJson(news.config) !== stableJson(olds.config) ||
     stableJson(news.gitAuth) !== stableJson(olds.gitAuth) ||
     stableJson(news.templateFn) !== stableJson(olds.templateFn);
-  if (inputsChanged) return { changes: true };
+  if (inputsChanged || hasUnknowns(news)) return { changes: true };
   return guard(news, async (secrets) => {
     const previous = olds.detected ?? [];
     const plan = await planPipeline(toPipelineConfig(news), stages(), io(news, secrets), {
@@ -376,6 +378,13 @@ function pipelineId(inputs: ImagePipelineRunInputs): string {
 
 function sha(text: string): string {
   return crypto.createHash('sha256').update(text).digest('hex');
+}
+
+/** Pulumi's placeholder for a value not known during a preview. */
+const UNKNOWN = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
+
+function hasUnknowns(value: unknown): boolean {
+  return JSON.stringify(value)?.includes(UNKNOWN) ?? false;
 }
 
 /** JSON with sorted keys, for comparisons that ignore key order. */

@@ -103,6 +103,15 @@ describe('imagePipelineProvider', () => {
     expect((await provider.check!(good, good)).failures).toBeUndefined();
   });
 
+  test('values unknown during a preview are not validated and count as a change', async () => {
+    const unknown = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
+    const news = inputs({ git: { url: unknown, path: 'apps' } });
+    expect(await provider.check!(news, news)).toEqual({ inputs: news });
+    const { id, outs } = await provider.create(inputs());
+    expect(await provider.diff!(id, outs as ImagePipelineRunOutputs, news)).toEqual({ changes: true });
+    expect(fake.scans).toBe(1);
+  });
+
   test('check refuses credentials and kubeconfig content as inputs', async () => {
     const withToken = inputs({}, { type: 'token', token: 'ghp_secret' } as never);
     expect((await provider.check!(withToken, withToken)).failures![0].reason).toBe(
