@@ -152,7 +152,7 @@ export interface PolicyWriteEvent {
 export interface ExecutePlanOptions {
   readonly fieldManager: string;
   readonly ownership: PolicyOwnership;
-  /** Called before each write; throws to stop (the lock was lost). */
+  /** Called before each write; throws to stop the run (the lock was lost), keeping what was written. */
   readonly beforeWrite?: () => void;
   /** Called after each successful write. */
   readonly onWrite?: (event: PolicyWriteEvent) => void | Promise<void>;
@@ -188,9 +188,19 @@ export async function executePlan(
     );
   };
   const query = { fieldManager: options.fieldManager };
+  // A throwing beforeWrite (the lock was lost) stops the run; what was written so far is reported.
+  const mayWrite = (): boolean => {
+    try {
+      options.beforeWrite?.();
+      return true;
+    } catch (err) {
+      report.errors.push((err as Error).message);
+      return false;
+    }
+  };
 
   for (const c of plan.create) {
-    options.beforeWrite?.();
+    if (!mayWrite()) return report;
     try {
       await rest.request('POST', policyCollectionPath(c.ref.kind, c.ref.namespace, versionOf(c.desired)), {
         query,
@@ -208,7 +218,7 @@ export async function executePlan(
   }
 
   for (const u of plan.update) {
-    options.beforeWrite?.();
+    if (!mayWrite()) return report;
     const path = policyPath(u.ref, versionOf(u.desired));
     try {
       try {
@@ -232,7 +242,7 @@ export async function executePlan(
   }
 
   for (const r of plan.remove) {
-    options.beforeWrite?.();
+    if (!mayWrite()) return report;
     try {
       await rest.request('DELETE', policyPath(r.ref, versionOf(r.current)), {
         body: {

@@ -282,6 +282,33 @@ describe('lock', () => {
     );
   });
 
+  test("a run whose lock was taken over stops writing and leaves the new holder's Lease", async () => {
+    serve(...['l1', 'l2', 'l3', 'l4'].map((n) => policyYaml(n)));
+    let writes = 0;
+    const r = await sync({
+      lock: { namespace: 'default', timeoutMs: 1500 },
+      onWrite: async () => {
+        if (++writes !== 1) return;
+        // Another run takes the Lease over (as if this one had stalled past LOCK_TIMEOUT).
+        const cur = await kubeRequest(kubeconfig, 'GET', `${leasePath}/jobforge-kyverno-policy-sync`);
+        const lease = cur.json<{ spec: Record<string, unknown> }>();
+        lease.spec.holderIdentity = 'intruder';
+        expect(
+          (await kubeRequest(kubeconfig, 'PUT', `${leasePath}/jobforge-kyverno-policy-sync`, lease)).status,
+        ).toBe(200);
+        await new Promise((resolve) => setTimeout(resolve, 1200)); // a renewal runs and finds out
+      },
+    });
+    expect(r.success).toBe(false);
+    expect(r.applied).toEqual(['l1']);
+    expect(r.errors).toEqual([
+      'the policy sync lock Lease default/jobforge-kyverno-policy-sync was taken over or deleted by another run',
+    ]);
+    expect(Object.keys(await resourceVersions(kubeconfig))).toEqual(['ClusterPolicy/l1']);
+    const lease = await kubeRequest(kubeconfig, 'GET', `${leasePath}/jobforge-kyverno-policy-sync`);
+    expect(lease.json<{ spec: { holderIdentity: string } }>().spec.holderIdentity).toBe('intruder');
+  });
+
   test('two concurrent runs: one syncs, the other fails fast', async () => {
     serve(policyYaml('a'), policyYaml('b'));
     const [r1, r2] = await Promise.all([sync(), sync()]);
