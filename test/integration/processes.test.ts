@@ -19,7 +19,9 @@ describe('startProcess', () => {
   it('stop() kills the whole process group, children included', async () => {
     const dir = makeTempDir('proc');
     const pidFile = path.join(dir, 'child.pid');
-    const proc = startProcess('group', 'sh', ['-c', `sleep 300 & echo $! > ${pidFile}; wait`]);
+    const proc = startProcess('group', 'sh', ['-c', `sleep 300 & echo $! > ${pidFile}; wait`], {
+      logFile: path.join(dir, 'group.log'),
+    });
     const childPid = await waitFor(
       'child pid',
       async () => (fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').trim()) || undefined,
@@ -36,11 +38,13 @@ describe('startProcess', () => {
   it('kills what a SIGKILLed parent left behind (watchdog)', async () => {
     const dir = makeTempDir('proc');
     const pidFile = path.join(dir, 'server.pid');
+    const orphanDir = path.join(dir, 'state');
+    fs.mkdirSync(orphanDir);
     // A parent that starts a long-running process through startProcess, then dies without cleanup.
     const script = [
       "require('ts-node').register({ transpileOnly: true });",
       `const { startProcess } = require(${JSON.stringify(path.join(__dirname, '..', 'support', 'processes.ts'))});`,
-      "const p = startProcess('orphan', 'sleep', ['300']);",
+      `const p = startProcess('orphan', 'sleep', ['300'], { logFile: ${JSON.stringify(path.join(dir, 'orphan.log'))}, orphanDir: ${JSON.stringify(orphanDir)} });`,
       `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(p.pid));`,
       "process.kill(process.pid, 'SIGKILL');",
     ].join('\n');

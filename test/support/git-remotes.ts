@@ -346,6 +346,7 @@ export async function startSshGitServer(): Promise<SshGitServer> {
     fs.writeFileSync(knownHosts, `[127.0.0.1]:${port} ${hostPub}\n`);
     const proc = startProcess('sshd', SSHD, ['-D', '-e', '-f', config], {
       logFile: path.join(dir, `sshd-${attempt}.log`),
+      orphanDir: dir,
     });
     try {
       await waitFor(

@@ -47,7 +47,7 @@ async function startEtcd(binDir: string, dir: string): Promise<{ proc: ManagedPr
         '--unsafe-no-fsync=true',
         '--log-level=warn',
       ],
-      { logFile: path.join(dir, 'etcd.log') },
+      { logFile: path.join(dir, 'etcd.log'), orphanDir: dir },
     );
     try {
       await waitFor(
@@ -132,7 +132,7 @@ export async function startKubeCluster(opts: StartKubeClusterOptions): Promise<K
           '--profiling=false',
           '--v=1',
         ],
-        { logFile: path.join(dir, `kube-apiserver-${attempt}.log`) },
+        { logFile: path.join(dir, `kube-apiserver-${attempt}.log`), orphanDir: dir },
       );
       procs.push(apiserver);
       const kubeconfig = path.join(dir, 'kubeconfig');

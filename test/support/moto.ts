@@ -31,6 +31,7 @@ export async function startMoto(opts: { binDir: string }): Promise<MotoServer> {
       ['-H', '127.0.0.1', '-p', String(port)],
       {
         logFile: path.join(dir, `moto-${attempt}.log`),
+        orphanDir: dir,
         cwd: dir,
       },
     );

@@ -21,9 +21,32 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** A fresh private temporary directory, removed by the returned cleanup. */
+/** Temporary directories made here; whatever is left of them is removed when the process exits. */
+const tempDirs = new Set<string>();
+
+/** A fresh private temporary directory (removed at process exit if the caller has not removed it). */
 export function makeTempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `jobforge-${prefix}-`));
+  installHandlers();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `jobforge-${prefix}-`));
+  tempDirs.add(dir);
+  return dir;
+}
+
+/** Registers a directory made elsewhere for removal at process exit (if still there). */
+export function removeAtExit(dir: string): void {
+  installHandlers();
+  tempDirs.add(dir);
+}
+
+function removeTempDirsSync(): void {
+  for (const dir of tempDirs) {
+    try {
+      fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // best effort
+    }
+  }
+  tempDirs.clear();
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -141,10 +164,14 @@ export function installCleanupHandlers(): void {
 function installHandlers(): void {
   if (handlersInstalled) return;
   handlersInstalled = true;
-  process.on('exit', killEverythingSync);
+  const onExit = (): void => {
+    killEverythingSync();
+    removeTempDirsSync();
+  };
+  process.on('exit', onExit);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const handler = (): void => {
-      killEverythingSync();
+      onExit();
       process.removeListener(sig, handler);
       // Let the default action (or other listeners) run as if we had not been here.
       if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
@@ -153,11 +180,13 @@ function installHandlers(): void {
   }
 }
 
-// Watches the parent and the group; when the parent is gone, kills the group (TERM, then KILL).
+// Watches the parent ($0) and the group ($1); when the parent is gone, kills the group (TERM, then
+// KILL) and removes the orphaned directory ($2, if any).
 const WATCHDOG = [
   'while kill -0 "$0" 2>/dev/null && kill -0 -"$1" 2>/dev/null; do sleep 1; done',
   'kill -0 -"$1" 2>/dev/null || exit 0',
-  'kill -TERM -"$1" 2>/dev/null; sleep 2; kill -KILL -"$1" 2>/dev/null; exit 0',
+  'kill -TERM -"$1" 2>/dev/null; sleep 2; kill -KILL -"$1" 2>/dev/null',
+  'if [ -n "$2" ]; then rm -rf "$2"; fi; exit 0',
 ].join('; ');
 
 export interface ManagedProcess {
@@ -180,6 +209,8 @@ export interface StartProcessOptions {
   readonly cwd?: string;
   /** Where to write stdout+stderr. @default - <tmpdir>/jobforge-<name>-<pid>.log */
   readonly logFile?: string;
+  /** A directory to delete if this process is orphaned (its parent died without stopping it). @default - none */
+  readonly orphanDir?: string;
 }
 
 /** Starts `command` detached in its own process group, with output to a log file. */
@@ -217,7 +248,7 @@ export function startProcess(
     });
   });
   child.unref();
-  const watchdog = spawn('sh', ['-c', WATCHDOG, String(process.pid), String(pid)], {
+  const watchdog = spawn('sh', ['-c', WATCHDOG, String(process.pid), String(pid), opts.orphanDir ?? ''], {
     detached: true,
     stdio: 'ignore',
   });

@@ -5,7 +5,6 @@
 // resolves @pulumi/pulumi from the work dir (inside this repo's node_modules/.cache) or
 // JOBFORGE_NODE_MODULES_ROOT.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   ConfigMap,
@@ -17,7 +16,7 @@ import {
   Stack,
   UpResult,
 } from '@pulumi/pulumi/automation';
-import { installCleanupHandlers } from './processes';
+import { installCleanupHandlers, makeTempDir, removeAtExit } from './processes';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -71,7 +70,7 @@ export async function pulumiStack(opts: PulumiStackOptions): Promise<PulumiStack
   if (!fs.existsSync(path.join(binDir, 'pulumi'))) {
     throw new Error(`no pulumi CLI in ${binDir}: run \`npm run tools\` (node tools/engines.js) first`);
   }
-  const state = fs.mkdtempSync(path.join(os.tmpdir(), 'jobforge-pulumi-'));
+  const state = makeTempDir('pulumi');
   const backendDir = path.join(state, 'backend');
   const pulumiHome = path.join(state, 'home');
   fs.mkdirSync(backendDir);
@@ -82,6 +81,7 @@ export async function pulumiStack(opts: PulumiStackOptions): Promise<PulumiStack
     const cache = path.join(REPO_ROOT, 'node_modules', '.cache', 'jobforge-e2e');
     fs.mkdirSync(cache, { recursive: true });
     workDir = ownWorkDir = fs.mkdtempSync(path.join(cache, `${opts.projectName}-`));
+    removeAtExit(ownWorkDir);
   }
   const envVars: Record<string, string> = {
     PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ''}`,
