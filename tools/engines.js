@@ -117,10 +117,18 @@ function run(cmd, args, opts) {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed with status ${r.status}`);
 }
 
+// Atomic and a no-op when already right: other test runs may be using the bin dir right now.
 function linkInto(dir, name, target) {
   const link = path.join(dir, name);
-  fs.rmSync(link, { force: true });
-  fs.symlinkSync(target, link);
+  try {
+    if (fs.readlinkSync(link) === target) return;
+  } catch {
+    // missing, or not a link
+  }
+  const tmp = `${link}.tmp-${process.pid}`;
+  fs.rmSync(tmp, { force: true });
+  fs.symlinkSync(target, tmp);
+  fs.renameSync(tmp, link);
 }
 
 function buildGoFamily(family, goVer) {
@@ -173,7 +181,14 @@ function writeDynamicProviderShim() {
 entry=$(node -e 'process.stdout.write(require.resolve("@pulumi/pulumi/cmd/dynamic-provider", { paths: [process.cwd(), process.env.JOBFORGE_NODE_MODULES_ROOT || process.cwd()] }))') || exit 1
 exec node "$entry" "$@"
 `;
-  fs.writeFileSync(shim, body, { mode: 0o755 });
+  try {
+    if (fs.readFileSync(shim, 'utf8') === body) return;
+  } catch {
+    // missing
+  }
+  const tmp = `${shim}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, body, { mode: 0o755 });
+  fs.renameSync(tmp, shim);
 }
 
 function ensureEngines() {
