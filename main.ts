@@ -5,6 +5,8 @@ import { PodFailurePolicy } from './constructs/job-template';
 import { KubernetesCronJob } from './constructs/kubernetes-cron-job';
 import { KubernetesJob } from './constructs/kubernetes-job';
 import { ImageResourceController } from './constructs/image-resource-controller';
+import { KyvernoPolicySync } from './constructs/kyverno-policy-sync';
+import { UniqueJobPerImagePolicy } from './constructs/unique-job-per-image-policy';
 
 const app = new App();
 
@@ -67,6 +69,18 @@ new ImageResourceController(new Chart(app, 'image-resource-controller'), 'Contro
   detectionImage: 'ghcr.io/example/image-resource-detection-manager:v0.1.0',
   creationImage: 'ghcr.io/example/image-resource-creation-manager:v0.1.0',
   irsaRoleArn: 'arn:aws:iam::123456789012:role/ecr-read',
+});
+
+// Kyverno: one scan Job per unique image in the selected namespaces, and the owned policy sync
+// from Fairwinds Insights as a CronJob every 15 minutes.
+const kyverno = new Chart(app, 'kyverno');
+new UniqueJobPerImagePolicy(kyverno, 'ScanImages', {
+  namespaces: ['default', 'batch-demo'],
+  jobContainer: { image: 'ghcr.io/example/image-scanner:1.4.0', args: ['scan', '$(TARGET_IMAGE)'] },
+  allContainers: true,
+});
+new KyvernoPolicySync(kyverno, 'PolicySync', {
+  insights: { secretName: 'insights-token', organization: 'example', cluster: 'prod' },
 });
 
 app.synth();
