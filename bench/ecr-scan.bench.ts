@@ -19,7 +19,8 @@ const REPOS = Number(process.env.BENCH_ECR_REPOS ?? 200);
 const TAGS = Number(process.env.BENCH_ECR_TAGS ?? 300);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const RTT_MS = Number(process.env.BENCH_ECR_RTT_MS ?? 30);
-const BIN_DIR = process.env.JOBFORGE_BIN_DIR ?? '/root/.cache/jobforge/tools/bin';
+const { binDir: toolsBinDir } = require('../tools/engines.js') as { binDir(): string };
+const BIN_DIR = process.env.JOBFORGE_BIN_DIR ?? toolsBinDir();
 const PAGE = 1000;
 
 const median = (xs: number[]): number => {

@@ -1,11 +1,13 @@
 import { resolveEcrConfig, scanEcr } from '../../core/image-pipeline/ecr-scanner';
 import { selectImages } from '../../core/image-pipeline/tag-selection';
 import { createRepository, motoEcrClient, putImage, useMotoCredentials } from '../support/ecr-seed';
+import { e2eEnv } from '../support/e2e-env';
 import { startMoto, type MotoServer } from '../support/moto';
 
 jest.setTimeout(120000);
 
-const BIN_DIR = process.env.JOBFORGE_BIN_DIR ?? '/root/.cache/jobforge/tools/bin';
+// Its own moto server (not the shared one), so other suites' resets cannot touch this seed.
+const BIN_DIR = e2eEnv().binDir;
 
 describe('scanEcr against moto (real ECR API server)', () => {
   let moto: MotoServer;
