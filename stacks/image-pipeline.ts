@@ -1,4 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
+import { delegatingProvider } from './delegating-provider';
 import type {
   DedupConfig,
   EcrConfig,
@@ -146,62 +147,17 @@ export interface ImagePipelineRunOutputs extends ImagePipelineRunInputs {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The dynamic provider. Serialized with its closure: it captures only the two strings below and
-// loads everything else with require() inside each method, in the provider process.
+// The dynamic provider (see delegating-provider.ts): its serialized closure holds only the path
+// of the implementation module, which it require()s inside each method, in the provider process.
 // ---------------------------------------------------------------------------------------------
 
-/** Absolute path of the module that implements the provider methods (core composition + I/O). */
-const PROVIDER_MODULE: string = require.resolve('./image-pipeline-provider');
 /**
- * When this file runs as TypeScript (tests, ts-node), the provider process must compile the
- * provider module too: the absolute path of ts-node, else ''.
+ * The provider object: one module-level instance, every method delegating to
+ * ./image-pipeline-provider (core composition + I/O), loaded inside the provider process.
  */
-const TS_NODE: string = PROVIDER_MODULE.endsWith('.ts') ? require.resolve('ts-node') : '';
-
-/** Loads the provider implementation inside the provider process. */
-function providerModule(): typeof import('./image-pipeline-provider') {
-  // (Under jest, `require.extensions` is absent and ts-jest compiles the module itself.)
-  const extensions = (require as NodeRequire).extensions as NodeRequire['extensions'] | undefined;
-  if (TS_NODE !== '' && extensions !== undefined && !extensions['.ts']) {
-    require(TS_NODE).register({
-      transpileOnly: true,
-      skipProject: true,
-      compilerOptions: { module: 'commonjs', target: 'es2022', esModuleInterop: true },
-    });
-  }
-  return require(PROVIDER_MODULE);
-}
-
-/**
- * The provider object: one module-level instance (serialization is cached per instance), every
- * method implemented, each delegating to the implementation module.
- */
-export const imagePipelineProvider: pulumi.dynamic.ResourceProvider<
-  ImagePipelineRunInputs,
-  ImagePipelineRunOutputs
-> = {
-  async configure(req) {
-    providerModule().configure(req.config);
-  },
-  async check(olds, news) {
-    return providerModule().check(olds, news);
-  },
-  async diff(id, olds, news) {
-    return providerModule().diff(id, olds, news);
-  },
-  async create(inputs) {
-    return providerModule().create(inputs);
-  },
-  async update(id, olds, news) {
-    return providerModule().update(id, olds, news);
-  },
-  async read(id, props) {
-    return { id, props };
-  },
-  async delete(id, props) {
-    return providerModule().remove(id, props);
-  },
-};
+export const imagePipelineProvider = delegatingProvider<ImagePipelineRunInputs, ImagePipelineRunOutputs>(
+  require.resolve('./image-pipeline-provider'),
+);
 
 /** The one dynamic resource of a pipeline: a whole pipeline run on each `pulumi up` that finds something new. */
 export class ImagePipelineRun extends pulumi.dynamic.Resource {

@@ -1,4 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
+import { delegatingProvider } from './delegating-provider';
 
 /** Where the resource fetches expected policies from Fairwinds Insights. */
 export interface KyvernoPolicySyncInsights {
@@ -76,51 +77,11 @@ export interface KyvernoPolicySyncResourceArgs {
   readonly removeOnDelete?: pulumi.Input<boolean>;
 }
 
-// The provider is serialized with its closure: it captures only the two strings below and
-// require()s the implementation inside each method, in the provider process.
-/** Absolute path of the provider implementation. */
-const PROVIDER_MODULE: string = require.resolve('./kyverno-policy-sync-provider');
-/** When running as TypeScript (tests), ts-node's path so the provider process can load .ts; else ''. */
-const TS_NODE: string = PROVIDER_MODULE.endsWith('.ts') ? require.resolve('ts-node') : '';
-
-function providerModule(): typeof import('./kyverno-policy-sync-provider') {
-  if (TS_NODE !== '' && !(require as NodeRequire).extensions['.ts']) {
-    require(TS_NODE).register({
-      transpileOnly: true,
-      skipProject: true,
-      compilerOptions: { module: 'commonjs', target: 'es2022', esModuleInterop: true },
-    });
-  }
-  return require(PROVIDER_MODULE);
-}
-
-/** The one provider instance (serialization is cached per instance). */
-export const kyvernoPolicySyncProvider: pulumi.dynamic.ResourceProvider<
+/** The one provider instance, delegating to ./kyverno-policy-sync-provider in the provider process. */
+export const kyvernoPolicySyncProvider = delegatingProvider<
   KyvernoPolicySyncInputs,
   KyvernoPolicySyncOutputs
-> = {
-  async configure(req) {
-    providerModule().configure(req.config);
-  },
-  async check(olds, news) {
-    return providerModule().check(olds, news);
-  },
-  async diff(id, olds, news) {
-    return providerModule().diff(id, olds, news);
-  },
-  async create(inputs) {
-    return providerModule().create(inputs);
-  },
-  async update(id, olds, news) {
-    return providerModule().update(id, olds, news);
-  },
-  async read(id, props) {
-    return { id, props };
-  },
-  async delete(id, props) {
-    return providerModule().remove(id, props);
-  },
-};
+>(require.resolve('./kyverno-policy-sync-provider'));
 
 /**
  * Syncs Kyverno policies during `pulumi up` (the same sync as `jobforge policy-sync`): created
