@@ -92,6 +92,7 @@ function enginePaths() {
     ...Object.values(FAMILIES).flatMap((f) => Object.keys(f.binaries)),
     'moto_server',
     'pulumi-resource-pulumi-nodejs',
+    'pulumi-language-nodejs',
   ];
   return Object.fromEntries(names.map((n) => [n, path.join(dir, n)]));
 }
@@ -175,20 +176,36 @@ function buildMoto() {
 // Pulumi's release bundles a shell script of that name; this is ours: it runs the provider
 // entry point of the @pulumi/pulumi that the program (its working directory) resolves.
 function writeDynamicProviderShim() {
-  const shim = path.join(binDir(), 'pulumi-resource-pulumi-nodejs');
-  const body = `#!/bin/sh
+  writeExecutable(
+    'pulumi-resource-pulumi-nodejs',
+    `#!/bin/sh
 # Written by jobforge tools/engines.js. Runs @pulumi/pulumi's dynamic provider host.
 entry=$(node -e 'process.stdout.write(require.resolve("@pulumi/pulumi/cmd/dynamic-provider", { paths: [process.cwd(), process.env.JOBFORGE_NODE_MODULES_ROOT || process.cwd()] }))') || exit 1
 exec node "$entry" "$@"
-`;
+`,
+  );
+}
+
+// The Go module proxy refuses Pulumi's Node.js language host module, so the bin dir gets our
+// stand-in (tools/pulumi-language-nodejs.js), copied rather than linked: the cache outlives clones.
+function writeLanguageHost() {
+  writeExecutable(
+    'pulumi-language-nodejs',
+    fs.readFileSync(path.join(TOOLS_DIR, 'pulumi-language-nodejs.js'), 'utf8'),
+  );
+}
+
+/** Writes an executable into the bin dir atomically, and only when its content changed. */
+function writeExecutable(name, body) {
+  const file = path.join(binDir(), name);
   try {
-    if (fs.readFileSync(shim, 'utf8') === body) return;
+    if (fs.readFileSync(file, 'utf8') === body) return;
   } catch {
     // missing
   }
-  const tmp = `${shim}.tmp-${process.pid}`;
+  const tmp = `${file}.tmp-${process.pid}`;
   fs.writeFileSync(tmp, body, { mode: 0o755 });
-  fs.renameSync(tmp, shim);
+  fs.renameSync(tmp, file);
 }
 
 function ensureEngines() {
@@ -200,6 +217,7 @@ function ensureEngines() {
   for (const family of families) buildGoFamily(family, goVer);
   buildMoto();
   writeDynamicProviderShim();
+  writeLanguageHost();
   return binDir();
 }
 
