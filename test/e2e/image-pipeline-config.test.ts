@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { CreateRepositoryCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
+import { createRepository, motoEcrClient, putImage } from '../support/ecr-seed';
 import { imagePipelineProgram, ImagePipelineStackConfig } from '../../stacks/image-pipeline-config';
 import { e2eEnv, resetMoto } from '../support/e2e-env';
 import { BareRemote, createBareRemote, runGit } from '../support/git-remotes';
@@ -16,33 +16,9 @@ describe('the example program from Pulumi.dev.yaml', () => {
   beforeAll(async () => {
     const env = e2eEnv();
     await resetMoto();
-    const ecr = new ECRClient({
-      region: 'eu-west-1',
-      endpoint: env.motoEndpoint,
-      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    });
-    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'team-a/billing' }));
-    for (const [i, tag] of ['v1.4.0', 'v1.5.0', 'v0.1.0'].entries()) {
-      const d = (n: number): string => `sha256:${(0xbeef00 + n).toString(16).padStart(64, '0')}`;
-      await ecr.send(
-        new PutImageCommand({
-          repositoryName: 'team-a/billing',
-          imageTag: tag,
-          imageManifest: JSON.stringify({
-            schemaVersion: 2,
-            mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-            config: {
-              mediaType: 'application/vnd.docker.container.image.v1+json',
-              size: 1,
-              digest: d(100 + i),
-            },
-            layers: [
-              { mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: 1, digest: d(i) },
-            ],
-          }),
-        }),
-      );
-    }
+    const ecr = motoEcrClient(env.motoEndpoint);
+    await createRepository(ecr, 'team-a/billing');
+    for (const tag of ['v1.4.0', 'v1.5.0', 'v0.1.0']) await putImage(ecr, 'team-a/billing', tag);
     ecr.destroy();
     remote = await createBareRemote();
 

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import { CreateRepositoryCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
+import { createRepository, motoEcrClient, putImage } from '../support/ecr-seed';
 import { applyObject } from '../support/kube-api';
 import { e2eEnv, resetMoto } from '../support/e2e-env';
 import { BareRemote, createBareRemote, runGit } from '../support/git-remotes';
@@ -35,40 +35,12 @@ describe('jobforge pipeline-plan', () => {
   beforeAll(async () => {
     const env = e2eEnv();
     await resetMoto();
-    const ecr = new ECRClient({
-      region: 'us-east-1',
-      endpoint: env.motoEndpoint,
-      credentials: { accessKeyId: 't', secretAccessKey: 't' },
-    });
-    let n = 0;
-    for (const [repo, tag] of [
-      ['plan/api', 'prod-1.0.0'],
-      ['plan/api', 'prod-1.1.0'],
-      ['plan/web', 'prod-2.0.0'],
-    ]) {
-      if (n === 0 || repo !== 'plan/api')
-        await ecr.send(new CreateRepositoryCommand({ repositoryName: repo })).catch(() => undefined);
-      n++;
-      const d = (k: number): string => `sha256:${(0xfeed00 + k).toString(16).padStart(64, '0')}`;
-      await ecr.send(
-        new PutImageCommand({
-          repositoryName: repo,
-          imageTag: tag,
-          imageManifest: JSON.stringify({
-            schemaVersion: 2,
-            mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-            config: {
-              mediaType: 'application/vnd.docker.container.image.v1+json',
-              size: 1,
-              digest: d(100 + n),
-            },
-            layers: [
-              { mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: 1, digest: d(n) },
-            ],
-          }),
-        }),
-      );
-    }
+    const ecr = motoEcrClient(env.motoEndpoint, 'us-east-1');
+    await createRepository(ecr, 'plan/api');
+    await createRepository(ecr, 'plan/web');
+    await putImage(ecr, 'plan/api', 'prod-1.0.0');
+    await putImage(ecr, 'plan/api', 'prod-1.1.0');
+    await putImage(ecr, 'plan/web', 'prod-2.0.0');
     ecr.destroy();
     // prod-1.0.0 of plan/api runs: in prefix mode the newer prod-1.1.0 is GitOps's to roll out.
     await applyObject(env.kubeconfig, {
