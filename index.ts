@@ -43,5 +43,6 @@ export * from './core/image-pipeline/tag-selection';
 export * from './core/image-pipeline/template';
 export * from './core/git-path';
 export * from './core/git-writer';
+export * from './core/git-auth';
 export { publish, publishAuth, readPublishDir } from './bin/commands/publish';
 export type { PublishOptions } from './bin/commands/publish';

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { gitEnvironment, redactorFor, redactUrl } from './git-auth';
 import { checkRelativePath, joinRepoPath } from './git-path';
 import { compileStringTemplate } from './image-pipeline/template';
 import type {
@@ -191,40 +192,6 @@ export function resolveGitTarget(target: GitTarget, field = 'git'): ResolvedGitT
     );
   }
   return { ...target, branch, path: managed, author, maxPushAttempts };
-}
-
-/** Removes credentials from URLs in `text` (`https://user:secret@host` → `https://***@host`). */
-export function redactUrl(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, '$1***@');
-}
-
-/** A redactor for the secrets of `auth`: replaces each secret (and its base64 forms) with `***`. */
-export function redactorFor(auth: GitAuth | undefined): (text: string) => string {
-  const secrets: string[] = [];
-  if (auth?.type === 'token') secrets.push(auth.token);
-  if (auth?.type === 'basic') secrets.push(auth.password);
-  if (auth?.type === 'ssh') {
-    if (auth.passphrase) secrets.push(auth.passphrase);
-    secrets.push(auth.privateKey.trim());
-  }
-  const header = httpAuthHeader(auth);
-  if (header) secrets.push(header.slice('Authorization: Basic '.length));
-  const sorted = secrets.filter((s) => s.length >= 3).sort((a, b) => b.length - a.length);
-  return (text: string) => {
-    let out = redactUrl(text);
-    for (const s of sorted) out = out.split(s).join('***');
-    return out;
-  };
-}
-
-function httpAuthHeader(auth: GitAuth | undefined): string | undefined {
-  if (auth?.type === 'token') {
-    return `Authorization: Basic ${Buffer.from(`${auth.username ?? 'x-access-token'}:${auth.token}`).toString('base64')}`;
-  }
-  if (auth?.type === 'basic') {
-    return `Authorization: Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
-  }
-  return undefined;
 }
 
 /** A hint for git's most confusing failures. */
@@ -448,7 +415,7 @@ export async function writeGitFiles(
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'jobforge-git-'));
   fs.chmodSync(tmp, 0o700);
   try {
-    const env = gitEnvironment(resolved, tmp);
+    const env = gitEnvironment(resolved.auth, tmp, resolved.author);
     const work = path.join(tmp, 'work');
     fs.mkdirSync(work);
     const git = new Git(work, env, redact, log);
@@ -543,83 +510,4 @@ export async function writeGitFiles(
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-}
-
-/** The environment for git: no prompts, no user/system config, the author, and the auth. */
-function gitEnvironment(target: ResolvedGitTarget, tmp: string): NodeJS.ProcessEnv {
-  const config: Array<[string, string]> = [
-    ['core.hooksPath', '/dev/null'],
-    ['commit.gpgSign', 'false'],
-    ['protocol.file.allow', 'always'],
-    ['core.symlinks', 'true'],
-  ];
-  const header = httpAuthHeader(target.auth);
-  if (header) config.push(['http.extraHeader', header]);
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: tmp,
-    LANG: 'C',
-    LC_ALL: 'C',
-    GIT_TERMINAL_PROMPT: '0',
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_CONFIG_GLOBAL: '/dev/null',
-    GIT_AUTHOR_NAME: target.author.name,
-    GIT_AUTHOR_EMAIL: target.author.email,
-    GIT_COMMITTER_NAME: target.author.name,
-    GIT_COMMITTER_EMAIL: target.author.email,
-    GIT_CONFIG_COUNT: String(config.length),
-  };
-  config.forEach(([key, value], i) => {
-    env[`GIT_CONFIG_KEY_${i}`] = key;
-    env[`GIT_CONFIG_VALUE_${i}`] = value;
-  });
-  if (target.auth?.type === 'ssh') {
-    const key = path.join(tmp, 'id');
-    const knownHosts = path.join(tmp, 'known_hosts');
-    fs.writeFileSync(
-      key,
-      target.auth.privateKey.endsWith('\n') ? target.auth.privateKey : `${target.auth.privateKey}\n`,
-      { mode: 0o600 },
-    );
-    fs.writeFileSync(
-      knownHosts,
-      target.auth.knownHosts.endsWith('\n') ? target.auth.knownHosts : `${target.auth.knownHosts}\n`,
-      { mode: 0o600 },
-    );
-    const ssh = [
-      'ssh',
-      '-F',
-      '/dev/null',
-      '-i',
-      key,
-      '-o',
-      'IdentitiesOnly=yes',
-      '-o',
-      'StrictHostKeyChecking=yes',
-      '-o',
-      `UserKnownHostsFile=${knownHosts}`,
-      '-o',
-      'GlobalKnownHostsFile=/dev/null',
-      '-o',
-      'ConnectTimeout=20',
-      '-o',
-      'PasswordAuthentication=no',
-      '-o',
-      'KbdInteractiveAuthentication=no',
-    ];
-    if (target.auth.passphrase !== undefined) {
-      const askpass = path.join(tmp, 'askpass.sh');
-      fs.writeFileSync(askpass, '#!/bin/sh\nprintf \'%s\\n\' "$JOBFORGE_SSH_PASSPHRASE"\n', { mode: 0o700 });
-      env.SSH_ASKPASS = askpass;
-      env.SSH_ASKPASS_REQUIRE = 'force';
-      env.DISPLAY = env.DISPLAY ?? ':0';
-      env.JOBFORGE_SSH_PASSPHRASE = target.auth.passphrase;
-    } else {
-      ssh.push('-o', 'BatchMode=yes');
-    }
-    env.GIT_SSH_COMMAND = ssh
-      .map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))
-      .join(' ');
-  }
-  return env;
 }

@@ -31,6 +31,7 @@ import { compileTemplate, CompiledTemplate } from '../core/image-pipeline/templa
 import { validatePipelineConfig } from '../core/image-pipeline/config';
 import { scanEcr } from '../core/image-pipeline/ecr-scanner';
 import { listGitFiles } from '../core/git-tree';
+import { gitAuthSecrets, redactUrl } from '../core/git-auth';
 import { writeGitFiles } from '../core/git-writer';
 import { kubeWorkloadLister, WorkloadIndexCache } from '../core/workload-index';
 import type { GitAuthSource, ImagePipelineRunInputs, ImagePipelineRunOutputs } from './image-pipeline';
@@ -164,7 +165,7 @@ function io(inputs: ImagePipelineRunInputs, secrets: string[]): PipelineIo {
   const gitAuth = (): GitAuth | undefined => {
     if (inputs.gitAuth && !auth) {
       auth = resolveGitAuth(inputs.gitAuth);
-      for (const s of authSecrets(auth)) secrets.push(s);
+      secrets.push(...gitAuthSecrets(auth));
     }
     return auth;
   };
@@ -315,20 +316,6 @@ function readFile(path: string, field: string): string {
   }
 }
 
-function authSecrets(auth: GitAuth): string[] {
-  switch (auth.type) {
-    case 'token':
-      return [
-        auth.token,
-        Buffer.from(`${auth.username ?? 'x-access-token'}:${auth.token}`).toString('base64'),
-      ];
-    case 'basic':
-      return [auth.password, Buffer.from(`${auth.username}:${auth.password}`).toString('base64')];
-    case 'ssh':
-      return [auth.privateKey, ...(auth.passphrase ? [auth.passphrase] : [])];
-  }
-}
-
 function checkAuthSource(source: GitAuthSource | null): void {
   if (source === null || source === undefined) return;
   if (typeof source !== 'object' || !['token', 'basic', 'ssh'].includes((source as { type: string }).type)) {
@@ -361,19 +348,14 @@ async function guard<T>(inputs: ImagePipelineRunInputs, body: (secrets: string[]
     const e = err as Error;
     let message = e?.message ?? String(err);
     for (const s of secrets) if (s.length >= 4) message = message.split(s).join('***');
-    message = redactUrls(message);
+    message = redactUrl(message);
     throw new Error(`image pipeline ${pipelineId(inputs)}: ${message}`);
   }
 }
 
-/** userinfo in URLs is replaced (`https://user:pw@host` → `https://***@host`). */
-export function redactUrls(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@]+@/gi, '$1***@');
-}
-
 function pipelineId(inputs: ImagePipelineRunInputs): string {
   const g = inputs.config.git;
-  return `imagepipeline-${sha(`${redactUrls(g.url)}#${g.branch ?? 'main'}:${g.path ?? ''}`).slice(0, 12)}`;
+  return `imagepipeline-${sha(`${redactUrl(g.url)}#${g.branch ?? 'main'}:${g.path ?? ''}`).slice(0, 12)}`;
 }
 
 function sha(text: string): string {

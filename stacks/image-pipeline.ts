@@ -7,7 +7,12 @@ import type {
   SelectionPolicy,
   TemplateFunction,
 } from '../core/image-pipeline/types';
-import type { DetectedRecord, PipelineApiCalls, SkippedImage } from '../core/image-pipeline/run-pipeline';
+import type {
+  DetectedRecord,
+  PipelineApiCalls,
+  PipelineOutputs,
+  SkippedImage,
+} from '../core/image-pipeline/run-pipeline';
 import type { ImagePipelineConfig } from '../core/image-pipeline/types';
 import { validatePipelineConfig } from '../core/image-pipeline/config';
 
@@ -135,16 +140,7 @@ export interface ImagePipelineRunInputs {
 }
 
 /** The outputs of the dynamic resource (inputs echoed, plus the last applied run's results). */
-export interface ImagePipelineRunOutputs extends ImagePipelineRunInputs {
-  readonly detected: DetectedRecord[];
-  readonly createdFiles: string[];
-  readonly skipped: SkippedImage[];
-  readonly commitSha: string | null;
-  readonly apiCalls: PipelineApiCalls;
-  readonly repositoriesScanned: number;
-  readonly repositoriesMatched: number;
-  readonly ranAt: string;
-}
+export interface ImagePipelineRunOutputs extends ImagePipelineRunInputs, PipelineOutputs {}
 
 // ---------------------------------------------------------------------------------------------
 // The dynamic provider (see delegating-provider.ts): its serialized closure holds only the path
