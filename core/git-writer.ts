@@ -5,14 +5,7 @@ import * as path from 'node:path';
 import { gitEnvironment, redactorFor, redactUrl } from './git-auth';
 import { checkRelativePath, joinRepoPath } from './git-path';
 import { compileStringTemplate } from './image-pipeline/template';
-import type {
-  GitAuth,
-  GitAuthor,
-  GitFile,
-  GitTarget,
-  GitWriteMode,
-  GitWriteResult,
-} from './image-pipeline/types';
+import type { GitAuth, GitAuthor, GitTarget, GitWriteMode, GitWriteResult } from './image-pipeline/types';
 
 /**
  * Commits files to a branch of a Git remote with the git CLI, safely:
@@ -44,6 +37,36 @@ export const GIT_COMMAND_TIMEOUT_MS = 5 * 60 * 1000;
 
 /** The commit-message placeholders. */
 export const COMMIT_MESSAGE_PLACEHOLDERS = ['Count', 'Added', 'Removed', 'Files', 'Path'] as const;
+
+/**
+ * A file to write. `content` is a string (written as UTF-8) or bytes, written and committed as
+ * they are (a file that is not UTF-8 text is never re-encoded).
+ */
+export interface GitWriterFile {
+  /** Relative to the target's `path`; `/`-separated; no `..`, not absolute. */
+  readonly path: string;
+  readonly content: string | Uint8Array;
+}
+
+/**
+ * What the writer does when the branch does not exist on the remote:
+ * - `orphan`: the branch starts from an empty tree (its first commit has no parent);
+ * - `from-default`: the branch starts from the tip of the remote's default branch (the branch its
+ *   HEAD names); only an empty repository (no branch at all) gets a first, parentless commit;
+ * - `error`: fail with a {@link GitBranchMissingError}; nothing is pushed.
+ */
+export type MissingBranchPolicy = 'orphan' | 'from-default' | 'error';
+
+/** Thrown when the target branch does not exist and the writer was told not to create it. */
+export class GitBranchMissingError extends Error {
+  constructor(
+    readonly url: string,
+    readonly branch: string,
+  ) {
+    super(`branch ${show(branch)} does not exist on ${show(url)}`);
+    this.name = 'GitBranchMissingError';
+  }
+}
 
 /** A GitTarget with defaults applied. */
 export interface ResolvedGitTarget extends GitTarget {
@@ -295,10 +318,14 @@ function checkNoEscape(root: string, managedRoot: string, rel: string): void {
   }
 }
 
+/** The bytes `content` is written as. */
+const contentBytes = (content: string | Uint8Array): Buffer =>
+  typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content);
+
 function applyFiles(
   workDir: string,
   managed: string,
-  files: readonly GitFile[],
+  files: readonly GitWriterFile[],
   mode: GitWriteMode,
   tracked: readonly string[],
 ): Applied {
@@ -314,18 +341,19 @@ function applyFiles(
     given.add(rel);
     checkNoEscape(root, managedReal, rel);
     const abs = path.join(root, rel);
-    let existing: string | undefined;
+    const bytes = contentBytes(file.content);
+    let existing: Buffer | undefined;
     try {
-      existing = fs.readFileSync(abs, 'utf8');
+      existing = fs.readFileSync(abs);
     } catch {
       existing = undefined;
     }
-    if (existing === file.content) {
+    if (existing !== undefined && existing.equals(bytes)) {
       applied.unchanged.push(rel);
       continue;
     }
     fs.mkdirSync(path.dirname(abs), { recursive: true });
-    fs.writeFileSync(abs, file.content);
+    fs.writeFileSync(abs, bytes);
     applied.written.push(rel);
   }
   if (mode === 'sync') {
@@ -368,6 +396,31 @@ const REJECTED =
   /\[rejected\]|\[remote rejected\].*(?:cannot lock ref|incorrect old value)|non-fast-forward|fetch first|failed to update ref|stale info/i;
 const MISSING_BRANCH = /couldn't find remote ref|Couldn't find remote ref/;
 
+/**
+ * Fetches the remote's default branch (the branch its HEAD names) and returns the ref to start a
+ * new branch from, or undefined when the remote has no branch at all (an empty repository).
+ */
+async function fetchDefaultBranch(
+  git: Git,
+  redact: (text: string) => string,
+  url: string,
+): Promise<string | undefined> {
+  const heads = (await git.run(['ls-remote', '--heads', 'origin'])).stdout;
+  if (heads.trim() === '') return undefined;
+  const listed = await git.run(['ls-remote', '--symref', 'origin', 'HEAD']);
+  const symref = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(listed.stdout);
+  if (symref === null || !heads.split('\n').some((l) => l.endsWith(`\trefs/heads/${symref[1]}`))) {
+    throw new Error(
+      redact(
+        `cannot create the branch from the default branch of ${show(redactUrl(url))}: its HEAD names no existing branch`,
+      ),
+    );
+  }
+  const ref = `refs/remotes/origin/${symref[1]}`;
+  await git.run(['fetch', '--quiet', '--no-tags', '--depth=1', 'origin', `+refs/heads/${symref[1]}:${ref}`]);
+  return ref;
+}
+
 /** Options of {@link writeGitFiles}. */
 export interface WriteGitFilesOptions {
   readonly mode: GitWriteMode;
@@ -379,6 +432,8 @@ export interface WriteGitFilesOptions {
    * @default - none
    */
   readonly beforePush?: (attempt: number) => Promise<void> | void;
+  /** What to do when the branch does not exist on the remote. @default 'orphan' */
+  readonly missingBranch?: MissingBranchPolicy;
 }
 
 /**
@@ -387,19 +442,25 @@ export interface WriteGitFilesOptions {
  */
 export async function writeGitFiles(
   target: GitTarget,
-  files: readonly GitFile[],
+  files: readonly GitWriterFile[],
   options: WriteGitFilesOptions,
 ): Promise<GitWriteResult> {
   const resolved = resolveGitTarget(target);
   const { mode } = options;
   if (mode !== 'add-only' && mode !== 'sync')
     throw new Error(`'mode' must be 'add-only' or 'sync', got ${show(mode)}`);
+  const missingBranch = options.missingBranch ?? 'orphan';
+  if (missingBranch !== 'orphan' && missingBranch !== 'from-default' && missingBranch !== 'error') {
+    throw new Error(
+      `'missingBranch' must be 'orphan', 'from-default' or 'error', got ${show(options.missingBranch)}`,
+    );
+  }
   if (!Array.isArray(files)) throw new Error(`'files' must be an array, got ${show(files)}`);
   const seen = new Set<string>();
   for (const [i, f] of files.entries()) {
     checkRelativePath(f?.path, `'files[${i}].path'`);
-    if (typeof f.content !== 'string')
-      throw new Error(`'files[${i}].content' must be a string, got ${typeof f.content}`);
+    if (typeof f.content !== 'string' && !(f.content instanceof Uint8Array))
+      throw new Error(`'files[${i}].content' must be a string or bytes, got ${typeof f.content}`);
     if (seen.has(f.path)) throw new Error(`'files' lists ${show(f.path)} twice`);
     seen.add(f.path);
   }
@@ -444,8 +505,18 @@ export async function writeGitFiles(
           ),
         );
       }
+      // the commit the new content goes on: the branch's tip, or for a missing branch (per
+      // `missingBranch`) the default branch's tip, or none (a parentless first commit)
+      let base: string | undefined;
       if (exists) {
-        await git.run(['checkout', '--quiet', '--force', '-B', resolved.branch, remoteBranch]);
+        base = remoteBranch;
+      } else if (missingBranch === 'error') {
+        throw new GitBranchMissingError(redactUrl(resolved.url), resolved.branch);
+      } else if (missingBranch === 'from-default') {
+        base = await fetchDefaultBranch(git, redact, resolved.url);
+      }
+      if (base !== undefined) {
+        await git.run(['checkout', '--quiet', '--force', '-B', resolved.branch, base]);
         await git.run(['clean', '-fdxq']);
       } else {
         // a new branch: start from an empty tree (dropping our commit of a previous attempt)
@@ -455,7 +526,7 @@ export async function writeGitFiles(
         await git.run(['clean', '-fdxq']);
       }
       const tracked =
-        mode === 'sync' && exists
+        mode === 'sync' && base !== undefined
           ? (await git.run(['ls-files', '-z', '--', resolved.path === '' ? '.' : resolved.path])).stdout
               .split('\0')
               .filter((f) => f !== '')
@@ -466,13 +537,18 @@ export async function writeGitFiles(
       if (diff.code === 0 && exists) {
         return { commitSha: null, written: [], removed: [], unchanged: applied.unchanged, pushAttempts };
       }
-      if (applied.written.length === 0 && applied.removed.length === 0 && !exists) {
+      if (applied.written.length === 0 && applied.removed.length === 0 && base === undefined) {
         return { commitSha: null, written: [], removed: [], unchanged: applied.unchanged, pushAttempts };
       }
-      await git.run(['commit', '--quiet', '--no-verify', '-F', '-'], {
-        input: commitMessage(resolved, applied),
-      });
-      const sha = (await git.run(['rev-parse', 'HEAD'])).stdout.trim();
+      const changed = diff.code !== 0;
+      // a branch created from the default branch with nothing to change points at its tip
+      if (changed) {
+        await git.run(['commit', '--quiet', '--no-verify', '-F', '-'], {
+          input: commitMessage(resolved, applied),
+        });
+      }
+      const head = (await git.run(['rev-parse', 'HEAD'])).stdout.trim();
+      const sha = changed ? head : null;
       pushAttempts += 1;
       await options.beforePush?.(pushAttempts);
       const pushed = await git.run(

@@ -1,14 +1,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { writeGitFiles } from '../../core/git-writer';
-import type { GitAuth, GitFile, GitTarget, GitWriteResult } from '../../core/image-pipeline/types';
+import { GitBranchMissingError, writeGitFiles, type GitWriterFile } from '../../core/git-writer';
+import type { GitAuth, GitTarget, GitWriteResult } from '../../core/image-pipeline/types';
+import { findSecretManifests } from '../../core/secret-manifests';
 
 /**
  * `jobforge publish`: commits the output of `cdk8s synth` (a directory of manifests) to a path
  * of a GitOps repository in one commit, with the Git writer in `sync` mode: the managed path
  * becomes exactly the directory's files (files deleted from the directory are deleted from the
  * repository), no commit when nothing changed, and the push never forces.
+ *
+ * Files are committed byte for byte (a file that is not UTF-8 is never re-encoded). A manifest of
+ * `kind: Secret` in the directory is refused unless `allowSecrets`. A branch missing on the remote
+ * is an error unless `createBranch`, which creates it from the remote's default branch.
  *
  * Secrets are never taken from argv: options name ENVIRONMENT VARIABLES or files holding them.
  */
@@ -42,12 +47,23 @@ export interface PublishOptions {
   readonly allowEmpty?: boolean;
   /** Allow an empty `path` (the whole repository is then managed). @default false */
   readonly allowRoot?: boolean;
+  /** Publish even when the directory holds manifests of `kind: Secret`. @default false */
+  readonly allowSecrets?: boolean;
+  /**
+   * Create `branch` when the remote does not have it, from the tip of the remote's default branch
+   * (in an empty repository, as its first commit).
+   * @default false - a missing branch is an error
+   */
+  readonly createBranch?: boolean;
 }
 
 const show = (value: unknown): string => JSON.stringify(value);
 
-/** The regular files under `dir`, relative, `/`-separated, sorted. Symlinks are refused. */
-export function readPublishDir(dir: string): GitFile[] {
+/**
+ * The regular files under `dir`, relative, `/`-separated, sorted, with their bytes as they are on
+ * disk. Symlinks are refused.
+ */
+export function readPublishDir(dir: string): GitWriterFile[] {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(dir);
@@ -55,15 +71,14 @@ export function readPublishDir(dir: string): GitFile[] {
     throw new Error(`'--dir' does not exist, got ${show(dir)}`);
   }
   if (!stat.isDirectory()) throw new Error(`'--dir' must be a directory, got ${show(dir)}`);
-  const files: GitFile[] = [];
+  const files: GitWriterFile[] = [];
   const walk = (rel: string): void => {
     for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
       const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
       if (entry.isSymbolicLink())
         throw new Error(`'--dir' must not contain symbolic links, got ${show(child)}`);
       if (entry.isDirectory()) walk(child);
-      else if (entry.isFile())
-        files.push({ path: child, content: fs.readFileSync(path.join(dir, child), 'utf8') });
+      else if (entry.isFile()) files.push({ path: child, content: fs.readFileSync(path.join(dir, child)) });
     }
   };
   walk('');
@@ -147,6 +162,22 @@ export async function publish(
         'Pass --allow-empty to do that.',
     );
   }
+  if (!options.allowSecrets) {
+    const secrets = findSecretManifests(files);
+    if (secrets.length > 0) {
+      const where = secrets
+        .map(
+          (s) =>
+            `${show(s.path)} document ${s.document}${s.name !== undefined ? ` (name ${show(s.name)})` : ''}`,
+        )
+        .join(', ');
+      throw new Error(
+        `'--dir' holds ${secrets.length} manifest(s) of kind: Secret, got ${where}; publishing would commit ` +
+          'them to Git. Keep Secrets out of the directory (e.g. a SealedSecret or an external secret store), or ' +
+          'pass --allow-secrets.',
+      );
+    }
+  }
   const author =
     options.authorName !== undefined || options.authorEmail !== undefined
       ? {
@@ -164,7 +195,21 @@ export async function publish(
     ...(options.message !== undefined ? { commitMessage: options.message } : {}),
     ...(options.maxPushAttempts !== undefined ? { maxPushAttempts: options.maxPushAttempts } : {}),
   };
-  return writeGitFiles(target, files, { mode: 'sync', ...(log ? { log } : {}) });
+  try {
+    return await writeGitFiles(target, files, {
+      mode: 'sync',
+      missingBranch: options.createBranch ? 'from-default' : 'error',
+      ...(log ? { log } : {}),
+    });
+  } catch (e) {
+    if (e instanceof GitBranchMissingError) {
+      throw new Error(
+        `'--branch' ${show(e.branch)} does not exist on ${show(e.url)}; pass --create-branch to create it ` +
+          "from the remote's default branch",
+      );
+    }
+    throw e;
+  }
 }
 
 const positiveInt = (value: string): number => {
@@ -206,6 +251,12 @@ export function registerPublish(program: Command): void {
     .option('--max-push-attempts <n>', 'push attempts (fetch and re-apply between them)', positiveInt)
     .option('--allow-empty', 'publish an empty directory (deletes everything under --path)', false)
     .option('--allow-root', 'allow an empty --path (manage the whole repository)', false)
+    .option('--allow-secrets', 'publish even when --dir holds manifests of kind: Secret', false)
+    .option(
+      '--create-branch',
+      "create --branch when the remote lacks it, from the remote's default branch (else an error)",
+      false,
+    )
     .option('--verbose', 'print the git commands run (credentials redacted)', false)
     .action(async (opts: PublishOptions & { verbose?: boolean }) => {
       const result = await publish(

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { resolveGitTarget, writeGitFiles } from '../../core/git-writer';
+import { execFileSync } from 'node:child_process';
+import { GitBranchMissingError, resolveGitTarget, writeGitFiles } from '../../core/git-writer';
 import {
   createBareRemote,
   runGit,
@@ -228,6 +229,120 @@ describe('writeGitFiles against a bare file:// remote', () => {
       writeGitFiles({ url: remote.url, path: 'a/../..' }, [], { mode: 'add-only' }),
     ).rejects.toThrow("'git.path' must not contain '..', got \"a/../..\"");
     expect(await runGit(['--git-dir', remote.dir, 'branch', '--list'])).toBe('');
+  });
+});
+
+describe('writeGitFiles when the branch does not exist on the remote', () => {
+  let remote: BareRemote;
+  beforeEach(async () => {
+    remote = await createBareRemote();
+  });
+  afterEach(async () => {
+    await remote.cleanup();
+  });
+  const branches = async (): Promise<string[]> =>
+    (await runGit(['--git-dir', remote.dir, 'for-each-ref', '--format=%(refname:short)', 'refs/heads']))
+      .split('\n')
+      .filter(Boolean);
+
+  test('a new branch with nothing to write is a no-op: no commit, no branch (empty remote and seeded remote)', async () => {
+    for (const mode of ['add-only', 'sync'] as const) {
+      expect(await writeGitFiles({ url: remote.url }, [], { mode })).toEqual({
+        commitSha: null,
+        written: [],
+        removed: [],
+        unchanged: [],
+        pushAttempts: 0,
+      });
+      expect(await branches()).toEqual([]);
+    }
+    await concurrentPushInit(remote.url);
+    const before = await tip(remote.dir);
+    const result = await writeGitFiles({ url: remote.url, branch: 'feature', path: 'apps' }, [], {
+      mode: 'sync',
+    });
+    expect(result).toEqual({ commitSha: null, written: [], removed: [], unchanged: [], pushAttempts: 0 });
+    expect(await branches()).toEqual(['main']);
+    expect(await tip(remote.dir)).toBe(before);
+  });
+
+  test("missingBranch 'error' throws GitBranchMissingError and pushes nothing", async () => {
+    await concurrentPushInit(remote.url);
+    const write = writeGitFiles(
+      { url: remote.url, branch: 'feature', path: 'apps' },
+      [{ path: 'a.yaml', content: 'a\n' }],
+      { mode: 'sync', missingBranch: 'error' },
+    );
+    await expect(write).rejects.toThrow(`branch "feature" does not exist on ${JSON.stringify(remote.url)}`);
+    await expect(write).rejects.toBeInstanceOf(GitBranchMissingError);
+    expect(await branches()).toEqual(['main']);
+  });
+
+  test("missingBranch 'from-default' starts the branch from the default branch's tip, not an orphan", async () => {
+    await concurrentPushInit(remote.url);
+    // the default branch is the one the remote's HEAD names: make it `trunk`, not main
+    const seedTip = await tip(remote.dir);
+    await runGit(['--git-dir', remote.dir, 'branch', 'trunk', seedTip]);
+    await runGit(['--git-dir', remote.dir, 'symbolic-ref', 'HEAD', 'refs/heads/trunk']);
+    await concurrentPush(remote.url, 'only-on-main.yaml', 'main\n');
+    const result = await writeGitFiles(
+      { url: remote.url, branch: 'feature', path: 'apps' },
+      [{ path: 'a.yaml', content: 'a\n' }],
+      { mode: 'sync', missingBranch: 'from-default' },
+    );
+    expect(result.commitSha).toMatch(/^[0-9a-f]{40}$/);
+    expect(await tip(remote.dir, 'feature')).toBe(result.commitSha);
+    expect((await runGit(['--git-dir', remote.dir, 'rev-parse', 'feature~1'])).trim()).toBe(seedTip);
+    expect(await remoteFiles(remote.dir, 'feature')).toEqual({
+      'README.md': 'keep\n',
+      'distant/x.yaml': 'keep\n',
+      'apps/a.yaml': 'a\n',
+    });
+    expect(await commitCount(remote.dir, 'feature')).toBe(2);
+  });
+
+  test("missingBranch 'from-default' in an empty repository makes its first commit", async () => {
+    const result = await writeGitFiles(
+      { url: remote.url, branch: 'feature' },
+      [{ path: 'a.yaml', content: 'a\n' }],
+      {
+        mode: 'sync',
+        missingBranch: 'from-default',
+      },
+    );
+    expect(await tip(remote.dir, 'feature')).toBe(result.commitSha);
+    expect(await commitCount(remote.dir, 'feature')).toBe(1);
+  });
+
+  test('an unknown missingBranch is refused before any Git work', async () => {
+    await expect(
+      writeGitFiles({ url: remote.url }, [], {
+        mode: 'sync',
+        missingBranch: 'create' as unknown as 'orphan',
+      }),
+    ).rejects.toThrow(`'missingBranch' must be 'orphan', 'from-default' or 'error', got "create"`);
+  });
+});
+
+describe('writeGitFiles with bytes', () => {
+  test('bytes that are not UTF-8 are committed as they are; the same bytes again make no commit', async () => {
+    const remote = await createBareRemote();
+    try {
+      const latin1 = Buffer.from('caf\xe9: \xff\xfe\r\n', 'latin1');
+      const first = await writeGitFiles({ url: remote.url }, [{ path: 'x.bin', content: latin1 }], {
+        mode: 'add-only',
+      });
+      expect(first.written).toEqual(['x.bin']);
+      const blob = execFileSync('git', ['--git-dir', remote.dir, 'cat-file', 'blob', 'main:x.bin']);
+      expect(blob.equals(latin1)).toBe(true);
+      const again = await writeGitFiles({ url: remote.url }, [{ path: 'x.bin', content: latin1 }], {
+        mode: 'add-only',
+      });
+      expect(again.commitSha).toBeNull();
+      expect(again.unchanged).toEqual(['x.bin']);
+    } finally {
+      await remote.cleanup();
+    }
   });
 });
 
