@@ -8,7 +8,14 @@ import {
   validateDnsSubdomain,
   validateLabels,
 } from '../core/dns-name';
-import { NodeInfo, NodeSelectorTermInfo, selectNodes } from '../core/node-inventory';
+import {
+  NodeInfo,
+  NodeSelectorTermInfo,
+  matchesNodeSelector,
+  matchesNodeSelectorTerms,
+  selectNodes,
+  untoleratedTaints,
+} from '../core/node-inventory';
 import {
   JobWorkloadProps,
   addJobSupport,
@@ -46,6 +53,12 @@ export interface DaemonJobProps extends JobWorkloadProps {
   readonly nodes: NodeInfo[];
   /** @default 'perNode' */
   readonly mode?: DaemonJobMode;
+  /**
+   * Build the DaemonJob (with no Job) when no node of `nodes` matches. Otherwise that is an error
+   * saying why the first nodes do not match.
+   * @default false
+   */
+  readonly allowNoMatchingNodes?: boolean;
 }
 
 /** A Job that runs to completion once on every matching node. */
@@ -85,6 +98,9 @@ export class DaemonJob extends Construct {
       tolerations: props.tolerations,
       requiredTerms: requiredTerms as NodeSelectorTermInfo[] | undefined,
     });
+    if (matched.length === 0 && props.allowNoMatchingNodes !== true) {
+      throw new Error(noMatchMessage(props, requiredTerms as NodeSelectorTermInfo[] | undefined));
+    }
     const count = mode === 'fanOut' ? matched.length : 1;
     validateJobWorkload(props, name, {
       completionsGiven: count,
@@ -184,6 +200,23 @@ export class DaemonJob extends Construct {
     this.nodeNames = matched.map((n) => n.name);
     this.namespace = namespace ?? Chart.of(this).namespace;
   }
+}
+
+/** Why no node matches: the selection and, for the first nodes, what keeps each one out. */
+function noMatchMessage(props: DaemonJobProps, requiredTerms: NodeSelectorTermInfo[] | undefined): string {
+  const why = props.nodes.slice(0, 3).map((node) => {
+    if (!matchesNodeSelector(node, props.nodeSelector)) return `${JSON.stringify(node.name)}: nodeSelector`;
+    if (!matchesNodeSelectorTerms(node, requiredTerms)) return `${JSON.stringify(node.name)}: affinity`;
+    const taints = untoleratedTaints(node, props.tolerations).map((t) => `${t.key}:${t.effect}`);
+    return `${JSON.stringify(node.name)}: untolerated taints ${JSON.stringify(taints)}`;
+  });
+  const more = props.nodes.length > 3 ? `, and ${props.nodes.length - 3} more` : '';
+  return (
+    `'nodes' has no node the DaemonJob matches (nodeSelector ${JSON.stringify(props.nodeSelector ?? {})}, ` +
+    `${props.tolerations?.length ?? 0} tolerations), got ${props.nodes.length} nodes` +
+    (why.length > 0 ? ` (${why.join('; ')}${more})` : '') +
+    '; set allowNoMatchingNodes: true to build it without Jobs'
+  );
 }
 
 function validateNodes(nodes: NodeInfo[]): void {

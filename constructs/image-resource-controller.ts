@@ -13,6 +13,7 @@ import {
   Quantity,
 } from 'cdk8s-plus-28/lib/imports/k8s';
 import { IMAGE_RESOURCE_GROUP, ImageResourceCrds } from './image-resource-crds';
+import { validateContainerImage } from './job-template';
 
 /** Properties of {@link ImageResourceController}. */
 export interface ImageResourceControllerProps {
@@ -68,7 +69,6 @@ export interface ImageResourceControllerProps {
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/[\w+=,.@/-]{1,512}$/;
-const IMAGE_REF = /^[^\s]+$/;
 
 const WORKLOAD_READ: PolicyRule[] = [
   { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'], verbs: ['list', 'watch'] },
@@ -155,8 +155,8 @@ export class ImageResourceController extends Construct {
     const metricsPort = props.metricsPort ?? 8080;
     const healthPort = props.healthPort ?? 8081;
 
-    validateImage('detectionImage', props.detectionImage);
-    validateImage('creationImage', props.creationImage);
+    validateContainerImage('detectionImage', props.detectionImage);
+    validateContainerImage('creationImage', props.creationImage);
     if (!DNS1123_LABEL.test(namespace) || namespace.length > 63) {
       throw new Error(`'namespace' must be a DNS-1123 label, got ${JSON.stringify(namespace)}`);
     }
@@ -310,14 +310,6 @@ function commonLabels(): Record<string, string> {
 
 function selectorLabels(): Record<string, string> {
   return { 'app.kubernetes.io/name': 'image-resource-controller' };
-}
-
-function validateImage(field: string, value: string | undefined): void {
-  if (typeof value !== 'string' || !IMAGE_REF.test(value)) {
-    throw new Error(
-      `'${field}' must be a container image reference without spaces, got ${JSON.stringify(value)}`,
-    );
-  }
 }
 
 function validatePort(field: string, value: number): void {

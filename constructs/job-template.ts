@@ -10,6 +10,8 @@ import {
   validateDnsSubdomain,
   validateLabels,
   isDnsLabel,
+  isLabelValue,
+  isQualifiedName,
   toDnsLabel,
 } from '../core/dns-name';
 import { parseImageReference } from '../core/image-reference';
@@ -339,7 +341,10 @@ export interface JobShape {
   readonly jobNameSuffix?: string;
 }
 
-const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+/** An environment variable name as kube-apiserver takes it: printable ASCII, no '='. */
+const ENV_NAME = /^[\x20-\x3c\x3e-\x7e]+$/;
+/** A Secret or ConfigMap data key. */
+const DATA_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
 const INT32_MAX = 2147483647;
 const show = (v: unknown): string => (v === undefined ? 'undefined' : JSON.stringify(v));
 
@@ -351,7 +356,11 @@ export function checkInteger(field: string, value: number | undefined, min = 0):
   }
 }
 
-function checkImage(field: string, image: string): void {
+/**
+ * Throws unless `image` is a full image reference that parses (distribution/reference grammar)
+ * and names a tag or a digest: what every jobforge construct requires of a container image.
+ */
+export function validateContainerImage(field: string, image: string): void {
   if (typeof image !== 'string' || image === '')
     throw new Error(`'${field}' is required, got ${show(image)}`);
   let ref;
@@ -396,7 +405,7 @@ function checkEnvNames(field: string, names: string[]): void {
   for (const name of names) {
     if (!ENV_NAME.test(name)) {
       throw new Error(
-        `'${field}' keys must be environment variable names ([-._a-zA-Z][-._a-zA-Z0-9]*), got ${show(name)}`,
+        `'${field}' keys must be environment variable names (printable ASCII characters except '='), got ${show(name)}`,
       );
     }
   }
@@ -436,11 +445,19 @@ function checkTolerations(tolerations: NodeToleration[] | undefined): void {
   if (tolerations === undefined) return;
   for (const t of tolerations) {
     const operator = t.operator ?? 'Equal';
+    if ((t.key ?? '') !== '' && (typeof t.key !== 'string' || !isQualifiedName(t.key))) {
+      throw new Error(
+        `'tolerations' key must be a label key (an optional DNS subdomain prefix and '/', then a name), got ${show(t.key)}`,
+      );
+    }
     if (operator !== 'Equal' && operator !== 'Exists') {
       throw new Error(`'tolerations' operator must be Equal or Exists, got ${show(t.operator)}`);
     }
     if ((t.key ?? '') === '' && operator !== 'Exists') {
       throw new Error(`'tolerations' without a key must use operator Exists, got ${show(t.operator)}`);
+    }
+    if (operator === 'Equal' && (typeof (t.value ?? '') !== 'string' || !isLabelValue(t.value ?? ''))) {
+      throw new Error(`'tolerations' value must be a label value with operator Equal, got ${show(t.value)}`);
     }
     if (operator === 'Exists' && (t.value ?? '') !== '') {
       throw new Error(`'tolerations' value must be empty with operator Exists, got ${show(t.value)}`);
@@ -454,6 +471,111 @@ function checkTolerations(tolerations: NodeToleration[] | undefined): void {
       throw new Error(`'tolerations' tolerationSeconds needs effect NoExecute, got ${show(t.effect)}`);
     }
   }
+}
+
+/** kube-apiserver's validatePathNoBacksteps: no '..' path component. */
+function checkNoBacksteps(field: string, path: string): void {
+  if (path.split('/').includes('..')) throw new Error(`'${field}' must not contain '..', got ${show(path)}`);
+}
+
+/**
+ * The mounts of one container: absolute mount paths (the container runtime refuses relative
+ * ones), each used once, and sub-paths relative without '..'.
+ */
+function checkMounts(field: string, mounts: readonly { mountPath: string; subPath?: string }[]): void {
+  const seen = new Set<string>();
+  mounts.forEach((m, i) => {
+    if (typeof m.mountPath !== 'string' || !m.mountPath.startsWith('/')) {
+      throw new Error(`'${field}[${i}].mountPath' must be an absolute path, got ${show(m.mountPath)}`);
+    }
+    if (seen.has(m.mountPath)) {
+      throw new Error(`'${field}[${i}].mountPath' must be unique in the container, got ${show(m.mountPath)}`);
+    }
+    seen.add(m.mountPath);
+    if (m.subPath !== undefined && m.subPath !== '') {
+      if (typeof m.subPath !== 'string' || m.subPath.startsWith('/')) {
+        throw new Error(`'${field}[${i}].subPath' must be a relative path, got ${show(m.subPath)}`);
+      }
+      checkNoBacksteps(`${field}[${i}].subPath`, m.subPath);
+    }
+  });
+}
+
+const PROFILE_TYPES = ['RuntimeDefault', 'Unconfined', 'Localhost'];
+
+function checkProfile(field: string, profile: { type: string; localhostProfile?: string } | undefined): void {
+  if (profile === undefined) return;
+  if (!PROFILE_TYPES.includes(profile.type)) {
+    throw new Error(
+      `'${field}.type' must be RuntimeDefault, Unconfined or Localhost, got ${show(profile.type)}`,
+    );
+  }
+  const local = profile.localhostProfile;
+  if (profile.type === 'Localhost' && (local === undefined || local === '')) {
+    throw new Error(`'${field}.localhostProfile' is required when type is Localhost, got ${show(local)}`);
+  }
+  if (profile.type !== 'Localhost' && local !== undefined) {
+    throw new Error(`'${field}.localhostProfile' needs type Localhost, got type ${show(profile.type)}`);
+  }
+}
+
+/** The container's security context as it will be synthesized (user values over the restricted defaults). */
+function checkContainerSecurityContext(field: string, sc: k8s.SecurityContext): void {
+  checkInteger(`${field}.runAsUser`, sc.runAsUser);
+  checkInteger(`${field}.runAsGroup`, sc.runAsGroup);
+  if (sc.allowPrivilegeEscalation === false) {
+    if (sc.privileged === true) {
+      throw new Error(
+        `'${field}.privileged' true needs allowPrivilegeEscalation true (the restricted default is false), got privileged true`,
+      );
+    }
+    if ((sc.capabilities?.add ?? []).includes('CAP_SYS_ADMIN')) {
+      throw new Error(
+        `'${field}.capabilities.add' CAP_SYS_ADMIN needs allowPrivilegeEscalation true (the restricted default is false), got ${show(sc.capabilities?.add)}`,
+      );
+    }
+  }
+  if (sc.procMount !== undefined && !['Default', 'Unmasked'].includes(sc.procMount)) {
+    throw new Error(`'${field}.procMount' must be Default or Unmasked, got ${show(sc.procMount)}`);
+  }
+  checkProfile(`${field}.seccompProfile`, sc.seccompProfile);
+}
+
+function checkPodSecurityContext(sc: k8s.PodSecurityContext): void {
+  const field = 'podSecurityContext';
+  checkInteger(`${field}.runAsUser`, sc.runAsUser);
+  checkInteger(`${field}.runAsGroup`, sc.runAsGroup);
+  checkInteger(`${field}.fsGroup`, sc.fsGroup);
+  (sc.supplementalGroups ?? []).forEach((g, i) => checkInteger(`${field}.supplementalGroups[${i}]`, g));
+  if (
+    sc.fsGroupChangePolicy !== undefined &&
+    !['OnRootMismatch', 'Always'].includes(sc.fsGroupChangePolicy)
+  ) {
+    throw new Error(
+      `'${field}.fsGroupChangePolicy' must be OnRootMismatch or Always, got ${show(sc.fsGroupChangePolicy)}`,
+    );
+  }
+  checkProfile(`${field}.seccompProfile`, sc.seccompProfile);
+}
+
+/**
+ * Throws when two objects the workload creates would get one kind and name (the second would
+ * replace the first on apply), naming both fields.
+ */
+function checkCreatedNames(props: JobWorkloadProps, name: string): void {
+  const secrets = new Map<string, string>();
+  const add = (field: string, secretName: string): void => {
+    const other = secrets.get(secretName);
+    if (other !== undefined) {
+      throw new Error(
+        `'${other}' and '${field}' both create Secret ${show(secretName)}; give one of them another name`,
+      );
+    }
+    secrets.set(secretName, field);
+  };
+  if (Object.keys(props.secrets ?? {}).length > 0) add('secrets', `${name}-secrets`);
+  const pull = props.imagePullSecret;
+  if (pull?.registry !== undefined) add('imagePullSecret.name', pull.name ?? `${name}-pull`);
 }
 
 /**
@@ -473,7 +595,7 @@ export function validateJobWorkload(props: JobWorkloadProps, name: string, shape
   validateAnnotations('annotations', props.annotations);
 
   // Container
-  checkImage('image', props.image);
+  validateContainerImage('image', props.image);
   checkStringList('command', props.command);
   checkStringList('args', props.args);
   checkResources('resources', props.resources);
@@ -487,6 +609,9 @@ export function validateJobWorkload(props: JobWorkloadProps, name: string, shape
     if (typeof v !== 'string') throw new Error(`'env.${k}' must be a string, got ${show(v)}`);
   }
   for (const [k, v] of Object.entries(props.secrets ?? {})) {
+    if (!DATA_KEY.test(k)) {
+      throw new Error(`'secrets' keys must also be Secret keys ([-._a-zA-Z0-9]+), got ${show(k)}`);
+    }
     if (typeof v !== 'string')
       throw new Error(`'secrets.${k}' must be a string, got a value of type ${typeof v}`);
   }
@@ -515,7 +640,7 @@ export function validateJobWorkload(props: JobWorkloadProps, name: string, shape
     if (ref === null || typeof ref !== 'object')
       throw new Error(`'secretEnv.${k}' must be { secretName, key }, got ${show(ref)}`);
     validateDnsSubdomain(`secretEnv.${k}.secretName`, ref.secretName);
-    if (typeof ref.key !== 'string' || !/^[-._a-zA-Z0-9]{1,253}$/.test(ref.key)) {
+    if (typeof ref.key !== 'string' || !DATA_KEY.test(ref.key)) {
       throw new Error(`'secretEnv.${k}.key' must be a Secret key ([-._a-zA-Z0-9]+), got ${show(ref.key)}`);
     }
   }
@@ -524,7 +649,7 @@ export function validateJobWorkload(props: JobWorkloadProps, name: string, shape
   for (const [cmName, data] of Object.entries(props.configMaps ?? {})) {
     validateDnsSubdomain('configMaps', cmName);
     for (const [key, value] of Object.entries(data ?? {})) {
-      if (!/^[-._a-zA-Z0-9]{1,253}$/.test(key)) {
+      if (!DATA_KEY.test(key)) {
         throw new Error(`'configMaps.${cmName}' keys must match [-._a-zA-Z0-9]+, got ${show(key)}`);
       }
       if (typeof value !== 'string')
@@ -541,9 +666,6 @@ export function validateJobWorkload(props: JobWorkloadProps, name: string, shape
         `'volumeMounts[${i}]' must set exactly one of configMap, secret, persistentVolumeClaim, hostPath, emptyDir, got ${show(sources)}`,
       );
     }
-    if (typeof m.mountPath !== 'string' || !m.mountPath.startsWith('/')) {
-      throw new Error(`'volumeMounts[${i}].mountPath' must be an absolute path, got ${show(m.mountPath)}`);
-    }
     const vName = volumeName(m, i);
     validateDnsLabel(`volumeMounts[${i}].name`, vName);
     if (volumeNames.has(vName))
@@ -554,15 +676,23 @@ export function validateJobWorkload(props: JobWorkloadProps, name: string, shape
     if (m.persistentVolumeClaim !== undefined) {
       validateDnsSubdomain(`volumeMounts[${i}].persistentVolumeClaim`, m.persistentVolumeClaim);
     }
-    if (m.hostPath !== undefined && !m.hostPath.startsWith('/')) {
-      throw new Error(`'volumeMounts[${i}].hostPath' must be an absolute path, got ${show(m.hostPath)}`);
+    if (m.hostPath !== undefined) {
+      if (typeof m.hostPath !== 'string' || !m.hostPath.startsWith('/')) {
+        throw new Error(`'volumeMounts[${i}].hostPath' must be an absolute path, got ${show(m.hostPath)}`);
+      }
+      checkNoBacksteps(`volumeMounts[${i}].hostPath`, m.hostPath);
     }
-    if (m.emptyDir?.sizeLimit !== undefined && parseQuantity(m.emptyDir.sizeLimit) === undefined) {
-      throw new Error(
-        `'volumeMounts[${i}].emptyDir.sizeLimit' must be a quantity, got ${show(m.emptyDir.sizeLimit)}`,
-      );
+    const sizeLimit = m.emptyDir?.sizeLimit;
+    if (sizeLimit !== undefined) {
+      const n = typeof sizeLimit === 'string' ? parseQuantity(sizeLimit) : undefined;
+      if (n === undefined || n < 0) {
+        throw new Error(
+          `'volumeMounts[${i}].emptyDir.sizeLimit' must be a non-negative quantity such as 1Gi, got ${show(sizeLimit)}`,
+        );
+      }
     }
   });
+  checkMounts('volumeMounts', props.volumeMounts ?? []);
 
   // Init containers
   const containerNames = new Set<string>([MAIN_CONTAINER_NAME]);
@@ -571,7 +701,7 @@ export function validateJobWorkload(props: JobWorkloadProps, name: string, shape
     if (containerNames.has(c.name))
       throw new Error(`'initContainers[${i}].name' must be unique and not 'main', got ${show(c.name)}`);
     containerNames.add(c.name);
-    checkImage(`initContainers[${i}].image`, c.image);
+    validateContainerImage(`initContainers[${i}].image`, c.image);
     checkStringList(`initContainers[${i}].command`, c.command);
     checkStringList(`initContainers[${i}].args`, c.args);
     checkEnvNames(`initContainers[${i}].env`, Object.keys(c.env ?? {}));
@@ -583,7 +713,14 @@ export function validateJobWorkload(props: JobWorkloadProps, name: string, shape
         );
       }
     }
+    checkMounts(`initContainers[${i}].volumeMounts`, c.volumeMounts ?? []);
+    checkContainerSecurityContext(`initContainers[${i}].securityContext`, {
+      ...RESTRICTED_CONTAINER,
+      ...c.securityContext,
+    });
   });
+  checkContainerSecurityContext('securityContext', { ...RESTRICTED_CONTAINER, ...props.securityContext });
+  checkPodSecurityContext({ ...RESTRICTED_POD, ...props.podSecurityContext });
 
   // Pull secret and ServiceAccount
   const pull = props.imagePullSecret;
@@ -625,6 +762,7 @@ export function validateJobWorkload(props: JobWorkloadProps, name: string, shape
   }
   validateLabels('nodeSelector', props.nodeSelector);
   checkTolerations(props.tolerations);
+  checkCreatedNames(props, name);
 
   // Job behaviour
   checkInteger('parallelism', shape.parallelism);

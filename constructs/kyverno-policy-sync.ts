@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { PolicyRule } from 'cdk8s-plus-28/lib/imports/k8s';
+import { parseCronSchedule } from '../core/cron-schedule';
 import { parseGoDuration } from '../core/policy-sync/go-duration';
 import { LogLevel, parseLogLevel } from '../core/policy-sync/sync-logger';
 import { ContainerResources } from './job-template';
@@ -108,7 +109,7 @@ const FAIRWINDS_EXTRA_NAMESPACE_RULES: PolicyRule[] = [
  * cron step cannot express evenly are rejected.
  */
 export function syncIntervalToSchedule(interval: string): string {
-  if (/\s/.test(interval.trim())) return interval.trim();
+  if (/\s/.test(interval.trim())) return parseCronSchedule(interval.trim(), 'syncInterval').expression;
   const ms = parseGoDuration(interval, 'syncInterval');
   const minutes = ms / 60_000;
   const bad = (): Error =>

@@ -2,7 +2,6 @@ import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { ClusterPolicy, ClusterPolicySpecRules } from '../imports/kyverno.io';
 import { validateDnsLabel, validateDnsSubdomain, validateLabels } from '../core/dns-name';
-import { parseImageReference } from '../core/image-reference';
 import { parseQuantity } from '../core/quantity';
 import {
   DEFAULT_HASH_LENGTH,
@@ -12,7 +11,12 @@ import {
   uniqueJobName,
   uniqueJobNameJmesPath,
 } from '../core/unique-job-name';
-import { ContainerResources, DEFAULT_RESOURCES, ResourceQuantities } from './job-template';
+import {
+  ContainerResources,
+  DEFAULT_RESOURCES,
+  ResourceQuantities,
+  validateContainerImage,
+} from './job-template';
 
 /** Label every generated Job (and its pods) carries, as the original policy set it. */
 export const GENERATED_BY_LABEL = 'generated-by';
@@ -369,16 +373,7 @@ function validate(props: UniqueJobPerImagePolicyProps): void {
   if (c === undefined || c === null || typeof c !== 'object') {
     throw new Error(`'jobContainer' is required, got ${show(c)}`);
   }
-  if (typeof c.image !== 'string' || c.image === '') {
-    throw new Error(`'jobContainer.image' is required, got ${show(c.image)}`);
-  }
-  try {
-    parseImageReference(c.image);
-  } catch (err) {
-    throw new Error(
-      `'jobContainer.image' must be an image reference, got ${show(c.image)}: ${(err as Error).message}`,
-    );
-  }
+  validateContainerImage('jobContainer.image', c.image);
   if (c.name !== undefined) validateDnsLabel('jobContainer.name', c.name);
   if (c.imagePullPolicy !== undefined && !['Always', 'IfNotPresent', 'Never'].includes(c.imagePullPolicy)) {
     throw new Error(

@@ -15,10 +15,18 @@ export const CRON_MACROS: Readonly<Record<string, string>> = {
 };
 
 const FIELD_NAMES = ['minute', 'hour', 'day of month', 'month', 'day of week'] as const;
-const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
-/** One comma-separated item: `*`, `?`, a value or a range, then an optional `/step`. */
-const ITEM = /^(\*|\?|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/[0-9]+)?$/;
+/** robfig/cron's bounds and names per field (day of week 0-6, Sunday 0; no 7). */
+const BOUNDS: ReadonlyArray<{ min: number; max: number; names?: readonly string[] }> = [
+  { min: 0, max: 59 },
+  { min: 0, max: 23 },
+  { min: 1, max: 31 },
+  {
+    min: 1,
+    max: 12,
+    names: ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'],
+  },
+  { min: 0, max: 6, names: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] },
+];
 
 /** A validated CronJob schedule. */
 export interface CronSchedule {
@@ -31,79 +39,99 @@ export interface CronSchedule {
 }
 
 /** Schedules already parsed (bounded): apps repeat a handful of schedules many times. */
-const cache = new Map<string, CronSchedule>();
+const cache = new Map<string, CronSchedule>(); // valid schedules only: errors name their field
 const CACHE_MAX = 1024;
 
 /**
- * Parses a CronJob schedule the way the Kubernetes CronJob controller reads it: exactly five
- * fields (minute hour day-of-month month day-of-week) with lists, ranges, steps and month/day
- * names, or one of the macros in {@link CRON_MACROS}. The fields are checked by cron-parser; what
- * cron-parser accepts but Kubernetes rejects (six fields, `L`, `W`, `#`, `H`, day-of-week 7, a
- * `TZ=` prefix, `@every`) is rejected here.
+ * Parses a CronJob schedule the way kube-apiserver checks it (robfig/cron's standard parser):
+ * exactly five fields (minute hour day-of-month month day-of-week) with lists, ranges, steps
+ * (`N/step` runs from N to the maximum) and month/day names in any case, `*` or `?` anywhere, or
+ * one of the lowercase macros in {@link CRON_MACROS} written alone. Six fields, `L`, `W`, `#`,
+ * `H`, day-of-week 7, anything with `TZ` and `@HOURLY` are rejected, as the apiserver does;
+ * `@every <duration>`, which the apiserver also takes, is rejected on purpose (it is no calendar
+ * schedule, and Kubernetes does not document it). A schedule that never matches a date
+ * (`0 0 30 2 *`) is valid, as on the cluster, and has no next run times.
  *
- * @throws Error naming 'schedule' and the value received.
+ * @param field the prop name errors name
+ * @throws Error naming `field` and the value received.
  */
-export function parseCronSchedule(schedule: string): CronSchedule {
+export function parseCronSchedule(schedule: string, field = 'schedule'): CronSchedule {
   const hit = cache.get(schedule);
   if (hit !== undefined) return hit;
-  const parsed = parse(schedule);
+  const parsed = parse(schedule, field);
   if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
   cache.set(schedule, parsed);
   return parsed;
 }
 
-function parse(schedule: string): CronSchedule {
+function parse(schedule: string, field: string): CronSchedule {
   const fail = (why: string): never => {
-    throw new Error(`'schedule' ${why}, got ${JSON.stringify(schedule)}`);
+    throw new Error(`'${field}' ${why}, got ${JSON.stringify(schedule)}`);
   };
   if (typeof schedule !== 'string' || schedule.trim() === '') fail('must be a non-empty cron expression');
-  const trimmed = schedule.trim();
-  if (trimmed.includes('TZ')) fail('cannot contain TZ or CRON_TZ; use timeZone instead');
+  // kube-apiserver refuses any schedule that contains "TZ" (CRON_TZ=, TZ=).
+  if (schedule.includes('TZ')) fail('cannot contain TZ or CRON_TZ; use timeZone instead');
   let fields: string;
-  if (trimmed.startsWith('@')) {
-    const macro = CRON_MACROS[trimmed.toLowerCase()];
-    if (macro === undefined)
-      fail(`must be one of ${Object.keys(CRON_MACROS).join(', ')} when it starts with '@'`);
+  if (schedule.startsWith('@')) {
+    // robfig/cron matches descriptors exactly: lowercase, nothing around them.
+    const macro = CRON_MACROS[schedule];
+    if (macro === undefined) {
+      fail(`must be one of ${Object.keys(CRON_MACROS).join(', ')} (lowercase) when it starts with '@'`);
+    }
     fields = macro!;
   } else {
-    const parts = trimmed.split(/\s+/);
+    const parts = schedule.trim().split(/\s+/);
     if (parts.length !== 5) {
       fail(`must have exactly 5 fields (minute hour day-of-month month day-of-week), found ${parts.length}`);
     }
     parts.forEach((part, i) => checkField(part, i, fail));
     fields = parts.join(' ');
   }
-  try {
-    // cron-parser reads five fields as minute..day-of-week.
-    CronExpressionParser.parse(fields);
-  } catch (err) {
-    fail(`is not a valid cron expression (${(err as Error).message})`);
-  }
   return {
     expression: schedule,
     fields,
     next(count: number, from: Date = new Date(), timeZone = 'UTC'): Date[] {
-      const it = CronExpressionParser.parse(fields, { currentDate: from, tz: timeZone });
+      let it;
+      try {
+        it = CronExpressionParser.parse(fields, { currentDate: from, tz: timeZone });
+      } catch {
+        return []; // a schedule that never matches a date, such as "0 0 30 2 *"
+      }
       return it.take(count).map((d) => d.toDate());
     },
   };
 }
 
+/** One field, checked item by item as robfig/cron's getRange reads it. */
 function checkField(part: string, index: number, fail: (why: string) => never): void {
   const name = FIELD_NAMES[index];
+  const { min, max, names } = BOUNDS[index];
+  const value = (atom: string): number => {
+    const named = names?.indexOf(atom.toLowerCase()) ?? -1;
+    if (named >= 0) return named + (index === 3 ? 1 : 0);
+    if (!/^[0-9]+$/.test(atom)) fail(`has an unknown ${name} value ${JSON.stringify(atom)}`);
+    return Number(atom);
+  };
   for (const item of part.split(',')) {
-    if (!ITEM.test(item)) fail(`has an unsupported ${name} item ${JSON.stringify(item)}`);
-    const [range] = item.split('/');
-    for (const atom of range.split('-')) {
-      if (atom === '*' || atom === '?') continue;
-      if (/^[0-9]+$/.test(atom)) {
-        if (index === 4 && Number(atom) > 6) fail(`day of week must be 0-6 (Sunday is 0), found ${atom}`);
-        continue;
-      }
-      const names = index === 3 ? MONTHS : index === 4 ? DAYS : undefined;
-      if (names === undefined || !names.includes(atom.toLowerCase())) {
-        fail(`has an unknown ${name} value ${JSON.stringify(atom)}`);
-      }
+    const rangeAndStep = item.split('/');
+    if (rangeAndStep.length > 2) fail(`has too many slashes in ${name} item ${JSON.stringify(item)}`);
+    const lowAndHigh = rangeAndStep[0].split('-');
+    let start = min;
+    let end = max;
+    if (lowAndHigh[0] !== '*' && lowAndHigh[0] !== '?') {
+      if (lowAndHigh.length > 2) fail(`has too many hyphens in ${name} item ${JSON.stringify(item)}`);
+      start = value(lowAndHigh[0]);
+      end = lowAndHigh.length === 2 ? value(lowAndHigh[1]) : start;
     }
+    if (rangeAndStep.length === 2) {
+      const step = rangeAndStep[1];
+      if (!/^[0-9]+$/.test(step)) fail(`has an invalid ${name} step ${JSON.stringify(step)}`);
+      if (Number(step) === 0) fail(`has a ${name} step of 0 in ${JSON.stringify(item)}`);
+      if (lowAndHigh.length === 1) end = max; // "N/step" means "N-max/step"
+    }
+    if (start < min || end > max) {
+      fail(`has a ${name} value out of range ${min}-${max} in ${JSON.stringify(item)}`);
+    }
+    if (start > end) fail(`has a ${name} range that ends before it starts in ${JSON.stringify(item)}`);
   }
 }

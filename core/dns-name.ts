@@ -86,14 +86,30 @@ export function validateLabels(field: string, labels: Record<string, string> | u
   }
 }
 
-/** Throws unless every key of `annotations` is a qualified name and every value a string. */
+/** The most bytes the keys and values of one object's annotations may take together. */
+export const ANNOTATIONS_MAX_BYTES = 256 * 1024;
+
+/**
+ * Throws unless every key of `annotations` is a qualified name (the apiserver checks annotation
+ * keys lowercased, so `Example.com/Owner` is fine), every value a string, and keys and values
+ * together take at most 256 KiB (UTF-8 bytes).
+ */
 export function validateAnnotations(field: string, annotations: Record<string, string> | undefined): void {
   if (annotations === undefined) return;
+  let bytes = 0;
   for (const [key, value] of Object.entries(annotations)) {
-    if (!isQualifiedName(key)) throw new Error(`'${field}' has an invalid annotation key, got ${show(key)}`);
+    if (!isQualifiedName(key.toLowerCase())) {
+      throw new Error(`'${field}' has an invalid annotation key, got ${show(key)}`);
+    }
     if (typeof value !== 'string') {
       throw new Error(`'${field}' annotation ${show(key)} must be a string, got ${show(value)}`);
     }
+    bytes += Buffer.byteLength(key, 'utf8') + Buffer.byteLength(value, 'utf8');
+  }
+  if (bytes > ANNOTATIONS_MAX_BYTES) {
+    throw new Error(
+      `'${field}' must take at most ${ANNOTATIONS_MAX_BYTES} bytes (256 KiB, keys and values), got ${bytes} bytes`,
+    );
   }
 }
 

@@ -263,6 +263,7 @@ describe('batch workloads on a real kube-apiserver', () => {
       name: 'x',
       image: IMAGE,
       nodes: inventory,
+      allowNoMatchingNodes: true,
     });
     expect(untolerated.nodeNames).toEqual([]);
     expect(perNode.nodeNames).toEqual([

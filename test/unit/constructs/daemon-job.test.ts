@@ -157,8 +157,18 @@ describe('DaemonJob perNode', () => {
     for (const job of jobs(manifests)) expect(job.spec.template.spec.serviceAccountName).toBe('node-audit');
   });
 
-  test('no matching node, no Job', () => {
-    const { dj, manifests } = synth({ nodeSelector: { pool: 'none' } });
+  test('no matching node is an error naming the selection and why the nodes do not match', () => {
+    expect(build({ nodeSelector: { pool: 'none' } })).toThrow(
+      `'nodes' has no node the DaemonJob matches (nodeSelector {"pool":"none"}, 0 tolerations), got 5 nodes ("worker-a": nodeSelector; "worker-b": nodeSelector; "gpu-1": nodeSelector, and 2 more); set allowNoMatchingNodes: true to build it without Jobs`,
+    );
+    expect(build({ nodes: NODES.slice(2, 3) })).toThrow(
+      `got 1 nodes ("gpu-1": untolerated taints ["nvidia.com/gpu:NoSchedule"])`,
+    );
+    expect(build({ nodes: [] })).toThrow(`'nodes' has no node the DaemonJob matches`);
+  });
+
+  test('no matching node, no Job, with allowNoMatchingNodes', () => {
+    const { dj, manifests } = synth({ nodeSelector: { pool: 'none' }, allowNoMatchingNodes: true });
     expect(dj.jobNames).toEqual([]);
     expect(dj.nodeNames).toEqual([]);
     expect(jobs(manifests)).toEqual([]);
@@ -188,7 +198,7 @@ describe('DaemonJob fanOut', () => {
   });
 
   test('no matching node, no Job', () => {
-    expect(synth({ mode: 'fanOut', nodes: [] }).dj.jobNames).toEqual([]);
+    expect(synth({ mode: 'fanOut', nodes: [], allowNoMatchingNodes: true }).dj.jobNames).toEqual([]);
   });
 
   test("the user's required terms are kept: one term per user term and node", () => {

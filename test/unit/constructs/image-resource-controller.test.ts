@@ -144,15 +144,21 @@ describe('ImageResourceController', () => {
   });
 
   test.each<[string, Partial<ImageResourceControllerProps>, string]>([
-    [
-      'empty image',
-      { detectionImage: '' },
-      `'detectionImage' must be a container image reference without spaces, got ""`,
-    ],
+    ['empty image', { detectionImage: '' }, `'detectionImage' is required, got ""`],
     [
       'image with space',
       { creationImage: 'a b' },
-      `'creationImage' must be a container image reference without spaces, got "a b"`,
+      `'creationImage' must be a full image reference, got "a b"`,
+    ],
+    [
+      'image without tag or digest (as KubernetesJob)',
+      { detectionImage: 'busybox' },
+      `'detectionImage' must name a tag or a digest (no implicit :latest), got "busybox"`,
+    ],
+    [
+      'unparsable image (as KubernetesJob)',
+      { creationImage: 'UPPER::bad@@' },
+      `'creationImage' must be a full image reference, got "UPPER::bad@@"`,
     ],
     ['bad namespace', { namespace: 'Bad_NS' }, `'namespace' must be a DNS-1123 label, got "Bad_NS"`],
     [

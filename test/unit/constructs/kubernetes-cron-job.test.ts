@@ -128,7 +128,11 @@ describe('KubernetesCronJob validation', () => {
   const cases: Array<[string, Partial<KubernetesCronJobProps>, string]> = [
     ['six fields', { schedule: '0 0 0 * * *' }, `'schedule' must have exactly 5 fields`],
     ['unknown macro', { schedule: '@every 1h' }, `'schedule' must be one of @yearly`],
-    ['out of range', { schedule: '0 25 * * *' }, `'schedule' is not a valid cron expression`],
+    [
+      'out of range',
+      { schedule: '0 25 * * *' },
+      `'schedule' has a hour value out of range 0-23 in "25", got "0 25 * * *"`,
+    ],
     ['empty', { schedule: '' }, `'schedule' must be a non-empty cron expression, got ""`],
     [
       'TZ prefix',
@@ -138,7 +142,7 @@ describe('KubernetesCronJob validation', () => {
     [
       'unknown time zone',
       { timeZone: 'Mars/Olympus' },
-      `'timeZone' is not a known IANA time zone, got "Mars/Olympus"`,
+      `'timeZone' is not a time zone of the IANA database (2026d), got "Mars/Olympus"`,
     ],
     [
       'offset time zone',
@@ -182,6 +186,23 @@ describe('KubernetesCronJob validation', () => {
     ],
   ];
   test.each(cases)('%s', (_label, props, message) => {
+    expect(build(props)).toThrow(message);
+  });
+});
+
+describe('KubernetesCronJob rejects what the apiserver rejects (issue 8)', () => {
+  test.each<[string, Partial<KubernetesCronJobProps>, string]>([
+    [
+      'an uppercase descriptor',
+      { schedule: '@HOURLY' },
+      `'schedule' must be one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly (lowercase) when it starts with '@', got "@HOURLY"`,
+    ],
+    [
+      'a zone removed from the IANA database',
+      { timeZone: 'US/Pacific-New' },
+      `'timeZone' is not a time zone of the IANA database (2026d), got "US/Pacific-New"`,
+    ],
+  ])('%s', (_label, props, message) => {
     expect(build(props)).toThrow(message);
   });
 });

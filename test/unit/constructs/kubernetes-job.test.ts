@@ -409,7 +409,11 @@ describe('KubernetesJob validation names the field and the value', () => {
       { env: { TOKEN: 'x' }, secretEnv: { TOKEN: { secretName: 's', key: 'k' } } },
       `'env' and 'secretEnv' both define "TOKEN"`,
     ],
-    ['env name invalid', { env: { '1BAD': 'x' } }, `'env' keys must be environment variable names`],
+    [
+      'env name invalid',
+      { env: { 'A=B': 'x' } },
+      `'env' keys must be environment variable names (printable ASCII characters except '='), got "A=B"`,
+    ],
     [
       'secretEnv secretName invalid',
       { secretEnv: { A: { secretName: 'Bad', key: 'k' } } },
@@ -465,7 +469,7 @@ describe('KubernetesJob validation names the field and the value', () => {
     [
       'emptyDir sizeLimit invalid',
       { volumeMounts: [{ mountPath: '/a', emptyDir: { sizeLimit: 'big' } }] },
-      `'volumeMounts[0].emptyDir.sizeLimit' must be a quantity, got "big"`,
+      `'volumeMounts[0].emptyDir.sizeLimit' must be a non-negative quantity such as 1Gi, got "big"`,
     ],
     [
       'hostPath relative',
@@ -596,5 +600,141 @@ describe('KubernetesJob validation names the field and the value', () => {
     expect(build({ podFailurePolicy: PodFailurePolicy.fromRules([{ action: 'Ignore' }]) })).toThrow(
       `'podFailurePolicy' rules need exactly one of onExitCodes and onPodConditions`,
     );
+  });
+});
+
+describe('KubernetesJob rejects what the apiserver rejects (issue 8)', () => {
+  const init = (extra: object) => ({ initContainers: [{ name: 'init', image: IMAGE, ...extra }] });
+  const scratch = { name: 'scratch', mountPath: '/scratch', emptyDir: {} };
+  test.each<[string, Partial<KubernetesJobProps>, string]>([
+    [
+      'hostPath with ..',
+      { volumeMounts: [{ mountPath: '/host', hostPath: '/var/../etc' }] },
+      `'volumeMounts[0].hostPath' must not contain '..', got "/var/../etc"`,
+    ],
+    [
+      'duplicate mountPath',
+      {
+        volumeMounts: [
+          { mountPath: '/data', emptyDir: {} },
+          { mountPath: '/data', configMap: 'cfg' },
+        ],
+      },
+      `'volumeMounts[1].mountPath' must be unique in the container, got "/data"`,
+    ],
+    [
+      'subPath with ..',
+      { volumeMounts: [{ mountPath: '/data', emptyDir: {}, subPath: 'a/../../b' }] },
+      `'volumeMounts[0].subPath' must not contain '..', got "a/../../b"`,
+    ],
+    [
+      'absolute subPath',
+      { volumeMounts: [{ mountPath: '/data', emptyDir: {}, subPath: '/etc' }] },
+      `'volumeMounts[0].subPath' must be a relative path, got "/etc"`,
+    ],
+    [
+      'negative emptyDir sizeLimit',
+      { volumeMounts: [{ mountPath: '/data', emptyDir: { sizeLimit: '-1Gi' } }] },
+      `'volumeMounts[0].emptyDir.sizeLimit' must be a non-negative quantity such as 1Gi, got "-1Gi"`,
+    ],
+    [
+      'toleration key with a space',
+      { tolerations: [{ key: 'dedicated pool', operator: 'Exists' }] },
+      `'tolerations' key must be a label key (an optional DNS subdomain prefix and '/', then a name), got "dedicated pool"`,
+    ],
+    [
+      'toleration value that is no label value',
+      { tolerations: [{ key: 'pool', operator: 'Equal', value: 'a b' }] },
+      `'tolerations' value must be a label value with operator Equal, got "a b"`,
+    ],
+    [
+      'annotations over 256 KiB',
+      { annotations: { big: 'x'.repeat(256 * 1024) } },
+      `'annotations' must take at most 262144 bytes (256 KiB, keys and values), got 262147 bytes`,
+    ],
+    [
+      'relative mountPath in an init container',
+      { volumeMounts: [scratch], ...init({ volumeMounts: [{ name: 'scratch', mountPath: 'scratch' }] }) },
+      `'initContainers[0].volumeMounts[0].mountPath' must be an absolute path, got "scratch"`,
+    ],
+    [
+      'duplicate mountPath in an init container',
+      {
+        volumeMounts: [scratch],
+        ...init({
+          volumeMounts: [
+            { name: 'scratch', mountPath: '/a' },
+            { name: 'scratch', mountPath: '/a' },
+          ],
+        }),
+      },
+      `'initContainers[0].volumeMounts[1].mountPath' must be unique in the container, got "/a"`,
+    ],
+    [
+      'absolute subPath in an init container',
+      {
+        volumeMounts: [scratch],
+        ...init({ volumeMounts: [{ name: 'scratch', mountPath: '/a', subPath: '/x' }] }),
+      },
+      `'initContainers[0].volumeMounts[0].subPath' must be a relative path, got "/x"`,
+    ],
+    [
+      'secrets and an imagePullSecret both named <name>-secrets',
+      {
+        secrets: { TOKEN: 't' },
+        imagePullSecret: { name: 'etl-secrets', registry: 'r.example.com', username: 'u', password: 'p' },
+      },
+      `'secrets' and 'imagePullSecret.name' both create Secret "etl-secrets"; give one of them another name`,
+    ],
+    [
+      'a secrets key that is no Secret key',
+      { secrets: { 'MY TOKEN': 't' } },
+      `'secrets' keys must also be Secret keys ([-._a-zA-Z0-9]+), got "MY TOKEN"`,
+    ],
+    [
+      'privileged without allowPrivilegeEscalation',
+      { securityContext: { privileged: true } },
+      `'securityContext.privileged' true needs allowPrivilegeEscalation true (the restricted default is false), got privileged true`,
+    ],
+    [
+      'CAP_SYS_ADMIN without allowPrivilegeEscalation',
+      { securityContext: { capabilities: { add: ['CAP_SYS_ADMIN'] } } },
+      `'securityContext.capabilities.add' CAP_SYS_ADMIN needs allowPrivilegeEscalation true (the restricted default is false), got ["CAP_SYS_ADMIN"]`,
+    ],
+    [
+      'negative runAsUser',
+      { podSecurityContext: { runAsUser: -1 } },
+      `'podSecurityContext.runAsUser' must be an integer from 0 to 2147483647, got -1`,
+    ],
+    [
+      'Localhost seccomp profile without a profile',
+      { podSecurityContext: { seccompProfile: { type: 'Localhost' } } },
+      `'podSecurityContext.seccompProfile.localhostProfile' is required when type is Localhost, got undefined`,
+    ],
+    [
+      'an init container privileged without allowPrivilegeEscalation',
+      init({ securityContext: { privileged: true } }),
+      `'initContainers[0].securityContext.privileged' true needs allowPrivilegeEscalation true`,
+    ],
+  ])('%s', (_label, props, message) => {
+    expect(build(props)).toThrow(message);
+  });
+
+  test.each<[string, Partial<KubernetesJobProps>]>([
+    ['an annotation key with an uppercase prefix', { annotations: { 'Example.com/Owner': 'team-a' } }],
+    [
+      'env names the apiserver takes (printable ASCII but =)',
+      { env: { '1ST': 'a', 'WITH SPACE': 'b', 'a.b-c': 'c' } },
+    ],
+    [
+      'an empty subPath, a zero sizeLimit',
+      { volumeMounts: [{ mountPath: '/d', emptyDir: { sizeLimit: '0' }, subPath: '' }] },
+    ],
+    [
+      'privileged with allowPrivilegeEscalation',
+      { securityContext: { privileged: true, allowPrivilegeEscalation: true } },
+    ],
+  ])('accepts %s', (_label, props) => {
+    expect(build(props)).not.toThrow();
   });
 });

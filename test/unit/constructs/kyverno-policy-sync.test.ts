@@ -120,7 +120,14 @@ describe('rejects', () => {
     [{ syncInterval: '30s' }, `got "30s"`],
     [{ syncInterval: '5h' }, `got "5h"`],
     [{ syncInterval: 'often' }, `'syncInterval' must be a duration like 30m, 90s or 1h30m, got "often"`],
-    [{ syncInterval: '61 * * * *' }, 'schedule'],
+    [
+      { syncInterval: '61 * * * *' },
+      `'syncInterval' has a minute value out of range 0-59 in "61", got "61 * * * *"`,
+    ],
+    [
+      { syncInterval: '0 0 * * * *' },
+      `'syncInterval' must have exactly 5 fields (minute hour day-of-month month day-of-week), found 6, got "0 0 * * * *"`,
+    ],
     [
       { runner: 'jobforge' },
       `'image' is required when runner is jobforge (an image built from the repo's Dockerfile), got undefined`,

@@ -230,7 +230,17 @@ describe('UniqueJobPerImagePolicy', () => {
     [
       'bad image',
       { jobContainer: { image: 'Acme/Scanner' } },
-      `'jobContainer.image' must be an image reference, got "Acme/Scanner": invalid image reference "Acme/Scanner": repository name must be lowercase`,
+      `'jobContainer.image' must be a full image reference, got "Acme/Scanner": invalid image reference "Acme/Scanner": repository name must be lowercase`,
+    ],
+    [
+      'image without tag or digest (as KubernetesJob)',
+      { jobContainer: { image: 'busybox' } },
+      `'jobContainer.image' must name a tag or a digest (no implicit :latest), got "busybox"`,
+    ],
+    [
+      'unparsable image (as KubernetesJob)',
+      { jobContainer: { image: 'UPPER::bad@@' } },
+      `'jobContainer.image' must be a full image reference, got "UPPER::bad@@"`,
     ],
     [
       'bad container name',

@@ -12,7 +12,11 @@ describe('validateTimeZone', () => {
   ])('accepts %s', (tz) => expect(validateTimeZone(tz)).toBe(tz));
   test.each([
     ['', `'timeZone' must be a non-empty IANA time zone name, got ""`],
-    ['Mars/Olympus', `'timeZone' is not a known IANA time zone, got "Mars/Olympus"`],
+    ['Mars/Olympus', `'timeZone' is not a time zone of the IANA database (2026d), got "Mars/Olympus"`],
+    ['US/Pacific-New', `'timeZone' is not a time zone of the IANA database (2026d), got "US/Pacific-New"`],
+    ['PST', `got "PST"`],
+    ['posix/Europe/Paris', `got "posix/Europe/Paris"`],
+    ['localtime', `got "localtime"`],
     [
       'europe/paris',
       `'timeZone' must be spelled with the right case (did you mean "Europe/Paris"?), got "europe/paris"`,
