@@ -511,10 +511,15 @@ function checkProfile(field: string, profile: { type: string; localhostProfile?:
     );
   }
   const local = profile.localhostProfile;
-  if (profile.type === 'Localhost' && (local === undefined || local === '')) {
-    throw new Error(`'${field}.localhostProfile' is required when type is Localhost, got ${show(local)}`);
-  }
-  if (profile.type !== 'Localhost' && local !== undefined) {
+  if (profile.type === 'Localhost') {
+    if (local === undefined) {
+      throw new Error(`'${field}.localhostProfile' is required when type is Localhost, got undefined`);
+    }
+    if (local.startsWith('/')) {
+      throw new Error(`'${field}.localhostProfile' must be a relative path, got ${show(local)}`);
+    }
+    checkNoBacksteps(`${field}.localhostProfile`, local);
+  } else if (local !== undefined) {
     throw new Error(`'${field}.localhostProfile' needs type Localhost, got type ${show(profile.type)}`);
   }
 }
@@ -535,8 +540,11 @@ function checkContainerSecurityContext(field: string, sc: k8s.SecurityContext): 
       );
     }
   }
-  if (sc.procMount !== undefined && !['Default', 'Unmasked'].includes(sc.procMount)) {
-    throw new Error(`'${field}.procMount' must be Default or Unmasked, got ${show(sc.procMount)}`);
+  if (sc.procMount !== undefined && sc.procMount !== 'Default') {
+    // Unmasked needs the pod's hostUsers false, which jobforge pods do not set.
+    throw new Error(
+      `'${field}.procMount' must be Default (Unmasked needs hostUsers false), got ${show(sc.procMount)}`,
+    );
   }
   checkProfile(`${field}.seccompProfile`, sc.seccompProfile);
 }

@@ -109,7 +109,8 @@ function checkField(part: string, index: number, fail: (why: string) => never): 
   const value = (atom: string): number => {
     const named = names?.indexOf(atom.toLowerCase()) ?? -1;
     if (named >= 0) return named + (index === 3 ? 1 : 0);
-    if (!/^[0-9]+$/.test(atom)) fail(`has an unknown ${name} value ${JSON.stringify(atom)}`);
+    // Go's strconv.Atoi: decimal digits, an optional '+'.
+    if (!/^\+?[0-9]+$/.test(atom)) fail(`has an unknown ${name} value ${JSON.stringify(atom)}`);
     return Number(atom);
   };
   for (const item of part.split(',')) {
@@ -125,7 +126,7 @@ function checkField(part: string, index: number, fail: (why: string) => never): 
     }
     if (rangeAndStep.length === 2) {
       const step = rangeAndStep[1];
-      if (!/^[0-9]+$/.test(step)) fail(`has an invalid ${name} step ${JSON.stringify(step)}`);
+      if (!/^\+?[0-9]+$/.test(step)) fail(`has an invalid ${name} step ${JSON.stringify(step)}`);
       if (Number(step) === 0) fail(`has a ${name} step of 0 in ${JSON.stringify(item)}`);
       if (lowAndHigh.length === 1) end = max; // "N/step" means "N-max/step"
     }

@@ -712,6 +712,21 @@ describe('KubernetesJob rejects what the apiserver rejects (issue 8)', () => {
       `'podSecurityContext.seccompProfile.localhostProfile' is required when type is Localhost, got undefined`,
     ],
     [
+      'procMount Unmasked (needs hostUsers false)',
+      { securityContext: { procMount: 'Unmasked' } },
+      `'securityContext.procMount' must be Default (Unmasked needs hostUsers false), got "Unmasked"`,
+    ],
+    [
+      'an absolute Localhost seccomp profile',
+      { securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: '/etc/p.json' } } },
+      `'securityContext.seccompProfile.localhostProfile' must be a relative path, got "/etc/p.json"`,
+    ],
+    [
+      'an invalid resource quantity suffix',
+      { resources: { limits: { memory: '1KB' } } },
+      `'resources.limits.memory' must be a non-negative quantity such as 500m or 256Mi, got "1KB"`,
+    ],
+    [
       'an init container privileged without allowPrivilegeEscalation',
       init({ securityContext: { privileged: true } }),
       `'initContainers[0].securityContext.privileged' true needs allowPrivilegeEscalation true`,

@@ -11,6 +11,7 @@ describe('parseCronSchedule', () => {
     ['@annually', '0 0 1 1 *'],
     ['*-5 * * * *', '*-5 * * * *'],
     ['0 0 30 2 *', '0 0 30 2 *'],
+    ['+5 * * * */+2', '+5 * * * */+2'],
     ['  0 0 * * *  ', '0 0 * * *'],
   ])('accepts %s', (expr, fields) => {
     expect(parseCronSchedule(expr).fields).toBe(fields);

@@ -10,8 +10,16 @@ describe('parseQuantity', () => {
     ['2k', 2000],
     ['1e3', 1000],
     ['.5', 0.5],
+    ['5.', 5],
+    ['+1', 1],
+    [' 1 ', 1],
+    ['1E', 1e18],
+    ['1e+3', 1000],
+    ['-100m', -0.1],
+    ['Mi', 0],
   ])('%s = %d', (q, n) => expect(parseQuantity(q)).toBeCloseTo(n));
-  test.each(['', 'lots', '1 Gi', '1GB', 'Mi', '1.2.3'])('%j is not a quantity', (q) =>
-    expect(parseQuantity(q)).toBeUndefined(),
+  test.each(['', ' ', 'lots', '1 Gi', '1GB', '1ki', '1K', '1e', '1.2.3', '1m3'])(
+    '%j is not a quantity',
+    (q) => expect(parseQuantity(q)).toBeUndefined(),
   );
 });
