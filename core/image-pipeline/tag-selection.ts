@@ -21,7 +21,8 @@ import type { DetectedImage, ImageCandidate, PatternPolicy, SelectionPolicy, Sor
  *
  * Ties (equal versions, e.g. `v1.0.0` and `1.0.0`, or the same tag in two repositories when
  * selecting across repositories) go to the later push, then the greater digest, then the
- * smaller repository name, so the result never depends on the order ECR returned.
+ * smaller repository name, then the smaller tag (one digest carrying `v1.0.0` and `1.0.0` gives
+ * `1.0.0`), so the result never depends on the order ECR returned.
  */
 
 const show = (value: unknown): string => JSON.stringify(value);

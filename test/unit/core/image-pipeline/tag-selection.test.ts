@@ -223,3 +223,58 @@ describe('per repository or across repositories', () => {
     );
   });
 });
+
+// Every tie-break of selection, each in both input orders: removing one makes the result depend
+// on the order (one of the two expectations fails); reversing one fails both.
+describe('tie-breaks between equally ranked candidates', () => {
+  const T0 = '2026-01-01T00:00:00.000Z';
+  const T1 = '2026-01-01T00:00:01.000Z';
+  const both = (a: ImageCandidate, b: ImageCandidate, policy: SelectionPolicy): Array<string | undefined> =>
+    [selectImages([a, b], policy)[0], selectImages([b, a], policy)[0]].map(
+      (i) => i && `${i.repository}:${i.tag}@${i.digest}`,
+    );
+  const id = (c: ImageCandidate): string => `${c.repository}:${c.tag}@${c.digest}`;
+
+  test('1. the later push wins, whatever the digests', () => {
+    // the earlier push has the greater digest, so only the push time can pick the later one
+    const later = candidate('1.0.0', { pushedAt: T1, digest: 'sha256:aa' });
+    const earlier = candidate('v1.0.0', { pushedAt: T0, digest: 'sha256:ff' });
+    expect(both(later, earlier, { semver: { range: '*' } })).toEqual([id(later), id(later)]);
+  });
+
+  test('2. same push time: the greater digest wins, whatever the tags', () => {
+    // the greater digest has the greater tag, so the last tie-break would pick the other one
+    const greater = candidate('v1.0.0', { pushedAt: T0, digest: 'sha256:ff' });
+    const smaller = candidate('1.0.0', { pushedAt: T0, digest: 'sha256:aa' });
+    expect(both(greater, smaller, { semver: { range: '*' } })).toEqual([id(greater), id(greater)]);
+  });
+
+  test('3. across repositories, same push time and digest: the smaller repository name wins', () => {
+    // the smaller repository has the greater tag, so the tag tie-break would pick the other one
+    const a = candidate('v2.0.0', { repository: 'a/x', pushedAt: T0, digest: 'sha256:11' });
+    const b = candidate('2.0.0', { repository: 'b/x', pushedAt: T0, digest: 'sha256:11' });
+    expect(both(a, b, { perRepository: false, semver: { range: '*' } })).toEqual([id(a), id(a)]);
+  });
+
+  test('4. one digest carrying v1.0.0 and 1.0.0 (same push): the smaller tag wins', () => {
+    const digest = `sha256:${'c'.repeat(64)}`;
+    const plain = candidate('1.0.0', { pushedAt: T0, digest });
+    const prefixed = candidate('v1.0.0', { pushedAt: T0, digest });
+    expect(both(plain, prefixed, { semver: { range: '*' } })).toEqual([id(plain), id(plain)]);
+    expect(both(plain, prefixed, { perRepository: false, semver: { range: '*' } })).toEqual([
+      id(plain),
+      id(plain),
+    ]);
+  });
+
+  test('ties apply to numerical and pattern policies too (1 and 1.0 on one digest)', () => {
+    const digest = `sha256:${'d'.repeat(64)}`;
+    const one = candidate('1', { pushedAt: T0, digest });
+    const oneDotZero = candidate('1.0', { pushedAt: T0, digest });
+    expect(both(one, oneDotZero, { numerical: {} })).toEqual([id(one), id(one)]);
+    expect(both(one, oneDotZero, { pattern: { regex: '^(\\d+)', extract: '$1' } })).toEqual([
+      id(one),
+      id(one),
+    ]);
+  });
+});
