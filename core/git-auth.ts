@@ -5,9 +5,17 @@ import type { GitAuth, GitAuthor } from './image-pipeline/types';
 // How jobforge's git processes authenticate, and how their output is kept free of credentials.
 // Shared by the Git writer, the Git tree reader and the image pipeline's provider.
 
-/** Removes credentials from URLs in `text` (`https://user:secret@host` → `https://***@host`). */
+/**
+ * Removes credentials from URLs in `text`: userinfo (`https://user:secret@host` →
+ * `https://***@host`) and query strings and fragments (`…/x.git?access_token=s` → `…/x.git?***`).
+ */
 export function redactUrl(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, '$1***@');
+  return text
+    .replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, '$1***@')
+    .replace(
+      /((?:[a-z][a-z0-9+.-]*:\/\/|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:)[^\s?#"'`]*)([?#])[^\s"'`]+/gi,
+      '$1$2***',
+    );
 }
 
 /** A redactor for the secrets of `auth`: replaces each secret (and its base64 forms) with `***`. */

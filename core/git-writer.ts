@@ -83,6 +83,13 @@ const SCP_URL = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:(?!\/\/)[^\s]+$/;
 export function checkGitUrl(url: string, field = 'git.url'): void {
   if (typeof url !== 'string' || url === '')
     throw new Error(`'${field}' must be a non-empty URL, got ${show(url)}`);
+  // Tokens in a query string or fragment (`?access_token=…`) are credentials too (Flux and Argo CD
+  // take credentials from a Secret only); a Git remote needs neither.
+  if (/[?#]/.test(url)) {
+    throw new Error(
+      `'${field}' must not contain a query string or fragment (credentials such as ?access_token= belong in 'git.auth'), got ${show(redactUrl(url))}`,
+    );
+  }
   if (SCP_URL.test(url)) return;
   let parsed: URL;
   try {

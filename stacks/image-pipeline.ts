@@ -58,7 +58,7 @@ export type GitAuthSource =
 
 /** The Git target of an {@link ImagePipeline}. */
 export interface ImagePipelineGitArgs {
-  /** Remote URL without credentials: `https://…`, `ssh://…`, `git@host:path` or `file://…`. */
+  /** Remote URL without credentials (no user:password, query string or fragment): `https://…`, `ssh://…`, `git@host:path` or `file://…`. */
   readonly url: pulumi.Input<string>;
   /** @default 'main' */
   readonly branch?: pulumi.Input<string>;

@@ -214,7 +214,10 @@ export interface GitAuthor {
 
 /** Where manifests are committed. */
 export interface GitTarget {
-  /** Remote URL: `https://…`, `http://…`, `ssh://…`, `git@host:path`, or `file://…`. No credentials in it. */
+  /**
+   * Remote URL: `https://…`, `http://…`, `ssh://…`, `git@host:path`, or `file://…`. No credentials in
+   * it: no user:password, no query string or fragment (`?access_token=…`).
+   */
   readonly url: string;
   /** @default 'main' */
   readonly branch?: string;

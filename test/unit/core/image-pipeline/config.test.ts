@@ -98,6 +98,23 @@ describe('validatePipelineConfig', () => {
       { git: { url: 'https://u:p@h/x.git' } },
       "'git.url' must not contain credentials (use 'git.auth'), got \"https://***@h/x.git\"",
     ],
+    // credentials in a query string or fragment are refused like userinfo, and never echoed
+    [
+      { git: { url: 'https://h/x.git?access_token=s3cr3t' } },
+      "'git.url' must not contain a query string or fragment (credentials such as ?access_token= belong in 'git.auth'), got \"https://h/x.git?***\"",
+    ],
+    [
+      { git: { url: 'https://h/x.git#token=s3cr3t' } },
+      "'git.url' must not contain a query string or fragment (credentials such as ?access_token= belong in 'git.auth'), got \"https://h/x.git#***\"",
+    ],
+    [
+      { git: { url: 'ssh://git@h/x.git?private_token=s3cr3t' } },
+      "'git.url' must not contain a query string or fragment (credentials such as ?access_token= belong in 'git.auth'), got \"ssh://***@h/x.git?***\"",
+    ],
+    [
+      { git: { url: 'git@h:org/x.git?access_token=s3cr3t' } },
+      "'git.url' must not contain a query string or fragment (credentials such as ?access_token= belong in 'git.auth'), got \"git@h:org/x.git?***\"",
+    ],
     [
       { git: { url: 'https://h/x.git', path: 'apps/../../etc' } },
       "'git.path' must not contain '..', got \"apps/../../etc\"",
