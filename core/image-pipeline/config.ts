@@ -86,8 +86,10 @@ export function validatePipelineConfig(config: ImagePipelineConfig): ResolvedPip
   const git = resolveGitTarget(config.git);
   const dedup = resolveDedup(config.dedup);
   const ttlDays = config.ttlDays ?? DEFAULT_TTL_DAYS;
-  if (typeof ttlDays !== 'number' || !Number.isFinite(ttlDays) || ttlDays <= 0) {
-    throw new Error(`'ttlDays' must be a positive number, got ${show(ttlDays)}`);
+  if (typeof ttlDays !== 'number' || !Number.isFinite(ttlDays) || ttlDays < 0) {
+    throw new Error(
+      `'ttlDays' must be a non-negative number of days (0 keeps records forever), got ${show(ttlDays)}`,
+    );
   }
   return {
     ecr,

@@ -259,7 +259,11 @@ export interface ImagePipelineConfig {
   readonly git: GitTarget;
   /** @default - no cluster dedup (the Git tree check still applies) */
   readonly dedup?: DedupConfig;
-  /** Detected-image records older than this leave the outputs. @default 7 */
+  /**
+   * Detected-image records of images no longer selected leave the outputs this many days after
+   * they were detected; 0 keeps them forever (fractions of a day are allowed).
+   * @default 7
+   */
   readonly ttlDays?: number;
 }
 

@@ -38,6 +38,11 @@ describe('validatePipelineConfig', () => {
     });
   });
 
+  test('ttlDays 0 is accepted: records are kept forever, as documented', () => {
+    expect(validatePipelineConfig({ ...base, ttlDays: 0 }).ttlDays).toBe(0);
+    expect(validatePipelineConfig({ ...base, ttlDays: 0.5 }).ttlDays).toBe(0.5);
+  });
+
   test.each([
     [{ ecr: { region: 'Europe' } }, '\'ecr.region\' must be an AWS region like eu-west-1, got "Europe"'],
     [
@@ -121,7 +126,11 @@ describe('validatePipelineConfig', () => {
     ],
     [{ dedup: { mode: 'exact' } }, "'dedup.mode' must be 'image' or 'prefix', got \"exact\""],
     [{ dedup: { cacheTtlSeconds: -5 } }, "'dedup.cacheTtlSeconds' must be a non-negative integer, got -5"],
-    [{ ttlDays: 0 }, "'ttlDays' must be a positive number, got 0"],
+    [{ ttlDays: -1 }, "'ttlDays' must be a non-negative number of days (0 keeps records forever), got -1"],
+    [
+      { ttlDays: '7' },
+      '\'ttlDays\' must be a non-negative number of days (0 keeps records forever), got "7"',
+    ],
     [{ git: undefined }, "'git' is required, got undefined"],
   ])('%j is rejected', (part, message) => {
     expect(() => validatePipelineConfig(withPart(part))).toThrow(message);
