@@ -7,7 +7,7 @@ import type { DedupConfig, ImagePipelineConfig, ResolvedPipelineConfig } from '.
 /**
  * Validates a whole image pipeline configuration and applies its defaults, BEFORE any API
  * call: the ECR patterns and limits, the selection policy (semver range parsed, regexes
- * compiled and checked for catastrophic backtracking, extract templates checked against the
+ * compiled by RE2, extract templates checked against the
  * regex's groups), the template (placeholders, variables, file names), the Git target (URL
  * without credentials, branch, managed path, auth shape, author, commit message), dedup and
  * TTL. The first problem throws an Error naming the field and the value received

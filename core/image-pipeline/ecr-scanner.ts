@@ -1,4 +1,6 @@
 import type { ECRClient } from '@aws-sdk/client-ecr';
+import picomatch from 'picomatch';
+import { RE2JS } from 're2js';
 import type { EcrClientLike, EcrConfig, EcrScanResult, ImageCandidate, ResolvedEcrConfig } from './types';
 
 /**
@@ -31,10 +33,20 @@ export const ECR_MAX_ATTEMPTS = 8;
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Compiles a glob: `**` any run of characters, `*` any run without `/`, `?` one character other
- * than `/`. `allowed` lists the literal characters the glob may contain.
+ * picomatch guards every path segment against `.` and `..` (and a `*` segment against the empty
+ * string) with look-aheads, which RE2 does not have. ECR names can hold neither (a name component
+ * starts with a letter or digit), so dropping the guards changes no match on a valid name.
  */
-export function compileGlob(glob: string, field: string, allowed: RegExp): RegExp {
+const PICOMATCH_SEGMENT_GUARDS = ['(?!(?:^|\\/)\\.{1,2}(?:\\/|$))', '(?!\\.{1,2}(?:\\/|$))', '(?=.)'];
+
+/**
+ * Compiles a glob with picomatch's syntax and semantics (`*` any run without `/`, `?` one
+ * character other than `/`, `**` as a whole path segment any number of segments), matched by
+ * RE2 (re2js) so that the time is linear in the name's length whatever the pattern (picomatch's
+ * own JavaScript regex backtracks polynomially on `*a*a*a*…`). `allowed` lists the literal
+ * characters the glob may contain.
+ */
+export function compileGlob(glob: string, field: string, allowed: RegExp): (name: string) => boolean {
   if (typeof glob !== 'string' || glob === '')
     throw new Error(`'${field}' must be a non-empty pattern, got ${show(glob)}`);
   const literal = glob.replace(/[*?]/g, '');
@@ -44,17 +56,15 @@ export function compileGlob(glob: string, field: string, allowed: RegExp): RegEx
       `'${field}' contains ${show(bad)}, which cannot appear in what it matches; got ${show(glob)}`,
     );
   }
-  let source = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === '*' && glob[i + 1] === '*') {
-      source += '.*';
-      i++;
-    } else if (c === '*') source += '[^/]*';
-    else if (c === '?') source += '[^/]';
-    else source += c.replace(/[.+^${}()|[\]\\-]/g, '\\$&');
+  let source = picomatch.makeRe(glob, { dot: true, nobrace: true, noextglob: true, nonegate: true }).source;
+  for (const guard of PICOMATCH_SEGMENT_GUARDS) source = source.split(guard).join('');
+  let re: RE2JS;
+  try {
+    re = RE2JS.compile(source);
+  } catch (err) {
+    throw new Error(`'${field}' is not a supported glob, got ${show(glob)} (${(err as Error).message})`);
   }
-  return new RegExp(`^${source}$`);
+  return (name) => re.matches(name);
 }
 
 const REPOSITORY_CHAR = /[a-z0-9._/-]/;
@@ -80,11 +90,11 @@ export function compileEcrMatcher(ecr: EcrConfig, field = 'ecr'): EcrMatcher {
   const all = (): boolean => true;
   if (ecr.repositoryPattern !== undefined) {
     const re = compileGlob(ecr.repositoryPattern, `${field}.repositoryPattern`, REPOSITORY_CHAR);
-    return { repository: (n) => re.test(n), tag: all };
+    return { repository: re, tag: all };
   }
   if (ecr.imageNamePattern !== undefined) {
     const re = compileGlob(ecr.imageNamePattern, `${field}.imageNamePattern`, IMAGE_NAME_CHAR);
-    return { repository: (n) => re.test(n.slice(n.lastIndexOf('/') + 1)), tag: all };
+    return { repository: (n) => re(n.slice(n.lastIndexOf('/') + 1)), tag: all };
   }
   if (ecr.imagePattern !== undefined) {
     const p = ecr.imagePattern;
@@ -95,7 +105,7 @@ export function compileEcrMatcher(ecr: EcrConfig, field = 'ecr'): EcrMatcher {
     const tag = colon < 0 ? '*' : p.slice(colon + 1);
     const repoRe = compileGlob(repo, `${field}.imagePattern`, REPOSITORY_CHAR);
     const tagRe = compileGlob(tag, `${field}.imagePattern`, TAG_CHAR);
-    return { repository: (n) => repoRe.test(n), tag: (t) => tagRe.test(t) };
+    return { repository: repoRe, tag: tagRe };
   }
   return { repository: all, tag: all };
 }

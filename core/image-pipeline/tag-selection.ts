@@ -1,5 +1,5 @@
 import * as semver from 'semver';
-import safeRegex from 'safe-regex2';
+import { RE2JS } from 're2js';
 import { toDnsLabel } from '../dns-name';
 import type { DetectedImage, ImageCandidate, PatternPolicy, SelectionPolicy, SortOrder } from './types';
 
@@ -17,7 +17,8 @@ import type { DetectedImage, ImageCandidate, PatternPolicy, SelectionPolicy, Sor
  * - numerical: `asc` picks the largest number, `desc` the smallest; tags that are not numbers
  *   are ignored (Flux fails the whole policy instead; filter with `pattern` to be explicit).
  * - pattern: only tags matching the regex are considered; `extract` (Go-style `$1`, `${1}`,
- *   `$name`, `${name}`, or JavaScript's `$<name>`) gives the value that is ranked.
+ *   `$name`, `${name}`, or JavaScript's `$<name>`) gives the value that is ranked. Regexes have
+ *   RE2 syntax and semantics, as Go's `regexp` in Flux, and match in linear time (re2js).
  *
  * Ties (equal versions, e.g. `v1.0.0` and `1.0.0`, or the same tag in two repositories when
  * selecting across repositories) go to the later push, then the greater digest, then the
@@ -91,30 +92,55 @@ export function compileSemverRange(range: string, field = 'policy.semver.range')
 // regex
 // ---------------------------------------------------------------------------------------------
 
+/** A match of a {@link TagRegex}: groups by number (0 = the whole match) or name; undefined when unset. */
+export interface TagMatch {
+  group(ref: number | string): string | undefined;
+}
+
+/** A user regex compiled by RE2 (re2js): matching time is linear in the tag's length. */
+export interface TagRegex {
+  readonly source: string;
+  /** Capturing groups, not counting the whole match. */
+  readonly groupCount: number;
+  readonly groupNames: readonly string[];
+  /** The leftmost match anywhere in `text` (as Go's FindStringSubmatch), or null. */
+  exec(text: string): TagMatch | null;
+}
+
 /**
- * Compiles a user regex: Go's `(?P<name>…)` is accepted as `(?<name>…)`; the regex must be
- * valid JavaScript and pass a catastrophic-backtracking check (safe-regex2: no nested
- * quantifiers, star height 1).
+ * Compiles a user regex with RE2 syntax and semantics, as Flux's ImagePolicy does with Go's
+ * `regexp` (`(?P<name>…)` and `(?<name>…)` groups, `(?i)` flags, no look-arounds or
+ * backreferences). The engine (re2js, a port of RE2) matches in time linear in the input, so no
+ * regex can backtrack catastrophically. Throws `'<field>' is not a valid regular expression …`.
  */
-export function compileTagRegex(regex: string, field = 'policy.pattern.regex'): RegExp {
+export function compileTagRegex(regex: string, field = 'policy.pattern.regex'): TagRegex {
   if (typeof regex !== 'string' || regex === '') {
     throw new Error(`'${field}' must be a non-empty regular expression, got ${show(regex)}`);
   }
-  const source = regex.replace(/\(\?P</g, '(?<');
-  let compiled: RegExp;
+  let compiled: RE2JS;
   try {
-    compiled = new RegExp(source);
+    compiled = RE2JS.compile(regex);
   } catch (err) {
     throw new Error(
-      `'${field}' is not a valid regular expression, got ${show(regex)} (${(err as Error).message})`,
+      `'${field}' is not a valid regular expression, got ${show(regex)} (RE2 syntax, as Flux: ${(err as Error).message})`,
     );
   }
-  if (!safeRegex(compiled)) {
-    throw new Error(
-      `'${field}' may backtrack catastrophically (nested quantifiers such as (a+)+), got ${show(regex)}`,
-    );
-  }
-  return compiled;
+  const names = compiled.namedGroups() as Record<string, number>;
+  return {
+    source: regex,
+    groupCount: compiled.groupCount(),
+    groupNames: Object.keys(names),
+    exec(text: string): TagMatch | null {
+      const m = compiled.matcher(text);
+      if (!m.find()) return null;
+      return {
+        group: (ref) => {
+          if (typeof ref === 'string' && names[ref] === undefined) return undefined;
+          return (m.group(ref) as string | null) ?? undefined;
+        },
+      };
+    },
+  };
 }
 
 type ReplacementPart = { literal: string } | { group: number | string };
@@ -124,9 +150,9 @@ type ReplacementPart = { literal: string } | { group: number | string };
  * `Regexp.Expand`, `$name` takes the longest run of letters, digits and `_` (write `${1}x`, not
  * `$1x`). Every reference must name a group of `regex`, else an error naming `field`.
  */
-export function parseReplacement(template: string, regex: RegExp, field: string): ReplacementPart[] {
-  const groupCount = new RegExp(`${regex.source}|`).exec('')!.length - 1;
-  const names = new Set(Object.keys(new RegExp(`${regex.source}|`).exec('')!.groups ?? {}));
+export function parseReplacement(template: string, regex: TagRegex, field: string): ReplacementPart[] {
+  const groupCount = regex.groupCount;
+  const names = new Set(regex.groupNames);
   const parts: ReplacementPart[] = [];
   const re = /\$(?:\$|\{([A-Za-z0-9_]+)\}|<([A-Za-z0-9_]+)>|([A-Za-z0-9_]+))/g;
   let last = 0;
@@ -160,16 +186,8 @@ export function parseReplacement(template: string, regex: RegExp, field: string)
   return parts;
 }
 
-function expand(parts: readonly ReplacementPart[], match: RegExpExecArray): string {
-  return parts
-    .map((p) =>
-      'literal' in p
-        ? p.literal
-        : typeof p.group === 'number'
-          ? (match[p.group] ?? '')
-          : (match.groups?.[p.group] ?? ''),
-    )
-    .join('');
+function expand(parts: readonly ReplacementPart[], match: TagMatch): string {
+  return parts.map((p) => ('literal' in p ? p.literal : (match.group(p.group) ?? ''))).join('');
 }
 
 // ---------------------------------------------------------------------------------------------

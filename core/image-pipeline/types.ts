@@ -34,8 +34,10 @@ export interface EcrConfig {
   /** AWS region of the registry, e.g. `eu-west-1`. */
   readonly region: string;
   /**
-   * Glob over repository names: `*` matches any run of characters within a path segment except
-   * `/`, `**` any run including `/`, `?` one character. Examples: `team-a/*`, `service-*`.
+   * Glob over repository names (picomatch syntax): `*` matches any run of characters within a
+   * path segment, `?` one character other than `/`, `**` as a whole segment any number of
+   * segments (`team-a/**` matches `team-a` and everything under it). Examples: `team-a/*`,
+   * `service-*`. Matched in time linear in the name.
    * Exactly one of `repositoryPattern`, `imageNamePattern` and `imagePattern` may be given.
    * @default - all repositories (subject to maxRepositories)
    */
@@ -103,7 +105,11 @@ export interface NumericalPolicy {
  * ranked by and `extractPrefix` the tag prefix used by `prefix` dedup.
  */
 export interface PatternPolicy {
-  /** A JavaScript regex (no flags), checked for catastrophic backtracking. E.g. `^(?<env>dev|prod)-(?<ts>\d+)$`. */
+  /**
+   * An RE2 regex (Go's `regexp` syntax, as Flux; `(?P<name>…)` or `(?<name>…)` groups, `(?i)`
+   * flags, no look-arounds or backreferences), matched in linear time. The leftmost match anywhere
+   * in the tag counts (anchor with `^…$`). E.g. `^(?P<env>dev|prod)-(?P<ts>\d+)$`.
+   */
   readonly regex: string;
   /**
    * The ranking value: a replacement with `$1`, `$<name>` or `${name}` references.

@@ -89,7 +89,10 @@ describe('validatePipelineConfig', () => {
       { policy: { semver: { range: 'one point oh' } } },
       '\'policy.semver.range\' is not a valid semver range, got "one point oh"',
     ],
-    [{ policy: { pattern: { regex: '(x+x+)+y' } } }, "'policy.pattern.regex' may backtrack catastrophically"],
+    [
+      { policy: { pattern: { regex: '^(?!latest)' } } },
+      '\'policy.pattern.regex\' is not a valid regular expression, got "^(?!latest)" (RE2 syntax, as Flux: error parsing regexp: invalid or unsupported Perl syntax: `(?!`)',
+    ],
     [
       { policy: { pattern: { regex: '[' } } },
       '\'policy.pattern.regex\' is not a valid regular expression, got "["',

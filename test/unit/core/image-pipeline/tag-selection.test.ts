@@ -162,14 +162,46 @@ describe('pattern policy', () => {
     expect(selectImages([candidate('prod-1.2.3')], { alphabetical: {} })[0].tagPrefix).toBe('prod');
   });
   test.each([
-    ['(', '\'policy.pattern.regex\' is not a valid regular expression, got "("'],
     [
-      '(a+)+$',
-      '\'policy.pattern.regex\' may backtrack catastrophically (nested quantifiers such as (a+)+), got "(a+)+$"',
+      '(',
+      '\'policy.pattern.regex\' is not a valid regular expression, got "(" (RE2 syntax, as Flux: error parsing regexp: missing closing ): `(`)',
     ],
+    // RE2 (Go's regexp, which Flux uses) has no look-arounds or backreferences
+    [
+      '^(?=v)\\d',
+      '\'policy.pattern.regex\' is not a valid regular expression, got "^(?=v)\\\\d" (RE2 syntax',
+    ],
+    ['(a)\\1', 'invalid escape sequence: `\\1`'],
+    ['(?<n>a)(?P<n>b)', 'duplicate capture group name: `n`'],
     ['', '\'policy.pattern.regex\' must be a non-empty regular expression, got ""'],
   ])('regex %j is rejected', (regex, message) => {
     expect(() => compileTagRegex(regex)).toThrow(message);
+  });
+
+  // Nested quantifiers backtrack catastrophically in a backtracking engine (safe-regex2 refused
+  // some and let `^(a|aa)+$` through); RE2 runs them in linear time, so they are plain regexes.
+  test.each([
+    ['^(a+)+$', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', true],
+    ['^(a+)+$', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab', false],
+    ['^(a|aa)+$', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab', false],
+    ['^(x+x+)+y$', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxy', true],
+  ])('%s on %s matches: %s (linear-time engine, no backtracking check needed)', (regex, tag, matches) => {
+    expect(compileTagRegex(regex).exec(tag) !== null).toBe(matches);
+  });
+
+  test('Go/Flux regex syntax: (?P<name>), (?i) flags, \\pL classes; the leftmost match anywhere', () => {
+    const t = ['Main-7', 'main-12', 'feature-99', 'x-main-3'];
+    expect(pick(t, { pattern: { regex: '(?i)^main-(?P<n>\\d+)$', extract: '$n' } })).toBe('main-12');
+    expect(pick(t, { pattern: { regex: 'main-(\\d+)', extract: '$1' } })).toBe('main-12');
+    expect(pick(['é-1', 'e-2'], { pattern: { regex: '^\\pL-(\\d)$', extract: '$1' } })).toBe('e-2');
+    const m = compileTagRegex('(?P<env>dev|prod)-(?<n>\\d+)|(?<other>x)').exec('prod-42');
+    expect([m?.group(0), m?.group('env'), m?.group('n'), m?.group('other'), m?.group(3)]).toEqual([
+      'prod-42',
+      'prod',
+      '42',
+      undefined,
+      undefined,
+    ]);
   });
   test.each([
     ['$2', '\'policy.pattern.extract\' refers to group 2 but the regex has 1 group(s), got "$2"'],
