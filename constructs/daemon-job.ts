@@ -4,6 +4,7 @@ import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import {
   toDnsLabel,
   toLabelValue,
+  validateAnnotations,
   validateDnsLabel,
   validateDnsSubdomain,
   validateLabels,
@@ -114,6 +115,12 @@ export class DaemonJob extends Construct {
     const maxLength = (props.completionMode ?? 'NonIndexed') === 'Indexed' ? 61 : 63;
     const perNodeNames =
       mode === 'perNode' ? matched.map((node) => toDnsLabel([name, node.name], maxLength)) : [];
+    // Each per-node Job also carries the node's name as an annotation: within the 256 KiB too.
+    const longest =
+      mode === 'perNode' ? matched.reduce((a, n) => (n.name.length > a.length ? n.name : a), '') : '';
+    if (longest !== '' && props.annotations !== undefined) {
+      validateAnnotations('annotations', { ...props.annotations, [DAEMON_JOB_NODE_ANNOTATION]: longest });
+    }
     const seen = new Map<string, string>();
     perNodeNames.forEach((jobName, i) => {
       const clash = seen.get(jobName);

@@ -343,8 +343,9 @@ export interface JobShape {
 
 /** An environment variable name as kube-apiserver takes it: printable ASCII, no '='. */
 const ENV_NAME = /^[\x20-\x3c\x3e-\x7e]+$/;
-/** A Secret or ConfigMap data key. */
-const DATA_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
+/** A Secret or ConfigMap data key (apimachinery's IsConfigMapKey): not '.', not starting with '..'. */
+const isDataKey = (key: string): boolean =>
+  typeof key === 'string' && /^[-._a-zA-Z0-9]{1,253}$/.test(key) && key !== '.' && !key.startsWith('..');
 const INT32_MAX = 2147483647;
 const show = (v: unknown): string => (v === undefined ? 'undefined' : JSON.stringify(v));
 
@@ -617,8 +618,10 @@ export function validateJobWorkload(props: JobWorkloadProps, name: string, shape
     if (typeof v !== 'string') throw new Error(`'env.${k}' must be a string, got ${show(v)}`);
   }
   for (const [k, v] of Object.entries(props.secrets ?? {})) {
-    if (!DATA_KEY.test(k)) {
-      throw new Error(`'secrets' keys must also be Secret keys ([-._a-zA-Z0-9]+), got ${show(k)}`);
+    if (!isDataKey(k)) {
+      throw new Error(
+        `'secrets' keys must also be Secret keys ([-._a-zA-Z0-9]+, not '.' or '..'), got ${show(k)}`,
+      );
     }
     if (typeof v !== 'string')
       throw new Error(`'secrets.${k}' must be a string, got a value of type ${typeof v}`);
@@ -648,8 +651,10 @@ export function validateJobWorkload(props: JobWorkloadProps, name: string, shape
     if (ref === null || typeof ref !== 'object')
       throw new Error(`'secretEnv.${k}' must be { secretName, key }, got ${show(ref)}`);
     validateDnsSubdomain(`secretEnv.${k}.secretName`, ref.secretName);
-    if (typeof ref.key !== 'string' || !DATA_KEY.test(ref.key)) {
-      throw new Error(`'secretEnv.${k}.key' must be a Secret key ([-._a-zA-Z0-9]+), got ${show(ref.key)}`);
+    if (!isDataKey(ref.key)) {
+      throw new Error(
+        `'secretEnv.${k}.key' must be a Secret key ([-._a-zA-Z0-9]+, not '.' or '..'), got ${show(ref.key)}`,
+      );
     }
   }
 
@@ -657,8 +662,10 @@ export function validateJobWorkload(props: JobWorkloadProps, name: string, shape
   for (const [cmName, data] of Object.entries(props.configMaps ?? {})) {
     validateDnsSubdomain('configMaps', cmName);
     for (const [key, value] of Object.entries(data ?? {})) {
-      if (!DATA_KEY.test(key)) {
-        throw new Error(`'configMaps.${cmName}' keys must match [-._a-zA-Z0-9]+, got ${show(key)}`);
+      if (!isDataKey(key)) {
+        throw new Error(
+          `'configMaps.${cmName}' keys must match [-._a-zA-Z0-9]+ (not '.' or '..'), got ${show(key)}`,
+        );
       }
       if (typeof value !== 'string')
         throw new Error(`'configMaps.${cmName}.${key}' must be a string, got ${show(value)}`);
@@ -776,7 +783,7 @@ export function validateJobWorkload(props: JobWorkloadProps, name: string, shape
   checkInteger('parallelism', shape.parallelism);
   checkInteger('completions', shape.completions);
   checkInteger('backoffLimit', props.backoffLimit);
-  checkInteger('activeDeadlineSeconds', props.activeDeadlineSeconds, 1);
+  checkInteger('activeDeadlineSeconds', props.activeDeadlineSeconds);
   checkInteger('ttlSecondsAfterFinished', props.ttlSecondsAfterFinished);
   checkInteger('backoffLimitPerIndex', props.backoffLimitPerIndex);
   checkInteger('maxFailedIndexes', props.maxFailedIndexes);

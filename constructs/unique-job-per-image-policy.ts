@@ -429,7 +429,7 @@ function validate(props: UniqueJobPerImagePolicyProps): void {
   }
   checkInteger('ttlSecondsAfterFinished', props.ttlSecondsAfterFinished, 0);
   checkInteger('backoffLimit', props.backoffLimit, 0);
-  checkInteger('activeDeadlineSeconds', props.activeDeadlineSeconds, 1);
+  checkInteger('activeDeadlineSeconds', props.activeDeadlineSeconds, 0);
   checkInteger('runAsUser', props.runAsUser, 1);
   checkInteger('hashLength', props.hashLength, MIN_HASH_LENGTH, MAX_HASH_LENGTH);
   if (props.naming !== undefined && props.naming !== 'hashed' && props.naming !== 'legacy') {

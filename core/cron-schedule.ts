@@ -113,7 +113,8 @@ function checkField(part: string, index: number, fail: (why: string) => never): 
     if (!/^\+?[0-9]+$/.test(atom)) fail(`has an unknown ${name} value ${JSON.stringify(atom)}`);
     return Number(atom);
   };
-  for (const item of part.split(',')) {
+  // strings.FieldsFunc: empty items ("1,,2", "1,") are dropped.
+  for (const item of part.split(',').filter((i) => i !== '')) {
     const rangeAndStep = item.split('/');
     if (rangeAndStep.length > 2) fail(`has too many slashes in ${name} item ${JSON.stringify(item)}`);
     const lowAndHigh = rangeAndStep[0].split('-');

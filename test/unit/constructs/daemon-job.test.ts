@@ -157,6 +157,14 @@ describe('DaemonJob perNode', () => {
     for (const job of jobs(manifests)) expect(job.spec.template.spec.serviceAccountName).toBe('node-audit');
   });
 
+  test('annotations count the node-name annotation of each per-node Job against 256 KiB', () => {
+    const room = 256 * 1024 - 'jobforge.io/node-name'.length - 'worker-a'.length - 'big'.length;
+    expect(build({ annotations: { big: 'x'.repeat(room) } })).not.toThrow();
+    expect(build({ annotations: { big: 'x'.repeat(room + 1) } })).toThrow(
+      `'annotations' must take at most 262144 bytes (256 KiB, keys and values), got 262145 bytes`,
+    );
+  });
+
   test('no matching node is an error naming the selection and why the nodes do not match', () => {
     expect(build({ nodeSelector: { pool: 'none' } })).toThrow(
       `'nodes' has no node the DaemonJob matches (nodeSelector {"pool":"none"}, 0 tolerations), got 5 nodes ("worker-a": nodeSelector; "worker-b": nodeSelector; "gpu-1": nodeSelector, and 2 more); set allowNoMatchingNodes: true to build it without Jobs`,

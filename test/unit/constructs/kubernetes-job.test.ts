@@ -341,9 +341,9 @@ describe('KubernetesJob validation names the field and the value', () => {
       "'backoffLimit' must be an integer from 0 to 2147483647, got -1",
     ],
     [
-      'activeDeadlineSeconds zero',
-      { activeDeadlineSeconds: 0 },
-      "'activeDeadlineSeconds' must be an integer from 1 to 2147483647, got 0",
+      'activeDeadlineSeconds negative',
+      { activeDeadlineSeconds: -1 },
+      "'activeDeadlineSeconds' must be an integer from 0 to 2147483647, got -1",
     ],
     [
       'ttlSecondsAfterFinished negative',
@@ -689,7 +689,7 @@ describe('KubernetesJob rejects what the apiserver rejects (issue 8)', () => {
     [
       'a secrets key that is no Secret key',
       { secrets: { 'MY TOKEN': 't' } },
-      `'secrets' keys must also be Secret keys ([-._a-zA-Z0-9]+), got "MY TOKEN"`,
+      `'secrets' keys must also be Secret keys ([-._a-zA-Z0-9]+, not '.' or '..'), got "MY TOKEN"`,
     ],
     [
       'privileged without allowPrivilegeEscalation',
@@ -710,6 +710,11 @@ describe('KubernetesJob rejects what the apiserver rejects (issue 8)', () => {
       'Localhost seccomp profile without a profile',
       { podSecurityContext: { seccompProfile: { type: 'Localhost' } } },
       `'podSecurityContext.seccompProfile.localhostProfile' is required when type is Localhost, got undefined`,
+    ],
+    [
+      'a configMaps key ".."',
+      { configMaps: { settings: { '..': 'x' } } },
+      `'configMaps.settings' keys must match [-._a-zA-Z0-9]+ (not '.' or '..'), got ".."`,
     ],
     [
       'procMount Unmasked (needs hostUsers false)',

@@ -311,8 +311,8 @@ describe('UniqueJobPerImagePolicy', () => {
     ],
     [
       'zero deadline',
-      { activeDeadlineSeconds: 0 },
-      `'activeDeadlineSeconds' must be an integer from 1 to 2147483647, got 0`,
+      { activeDeadlineSeconds: -1 },
+      `'activeDeadlineSeconds' must be an integer from 0 to 2147483647, got -1`,
     ],
     ['root user', { runAsUser: 0 }, `'runAsUser' must be an integer from 1 to 2147483647, got 0`],
     ['short hash', { hashLength: 4 }, `'hashLength' must be an integer from 8 to 32, got 4`],

@@ -12,6 +12,7 @@ describe('parseCronSchedule', () => {
     ['*-5 * * * *', '*-5 * * * *'],
     ['0 0 30 2 *', '0 0 30 2 *'],
     ['+5 * * * */+2', '+5 * * * */+2'],
+    ['1,,2 * * * *', '1,,2 * * * *'],
     ['  0 0 * * *  ', '0 0 * * *'],
   ])('accepts %s', (expr, fields) => {
     expect(parseCronSchedule(expr).fields).toBe(fields);
