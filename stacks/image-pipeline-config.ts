@@ -1,5 +1,11 @@
 import * as pulumi from '@pulumi/pulumi';
-import type { DedupConfig, EcrConfig, GitAuthor, SelectionPolicy } from '../core/image-pipeline/types';
+import type {
+  DedupConfig,
+  EcrConfig,
+  GitAuthor,
+  SelectionPolicy,
+  TemplateValue,
+} from '../core/image-pipeline/types';
 import { GitAuthSource, ImagePipeline, ImagePipelineArgs } from './image-pipeline';
 
 /**
@@ -12,7 +18,7 @@ export interface ImagePipelineStackConfig {
   readonly policy: SelectionPolicy;
   readonly template: {
     readonly yaml: string;
-    readonly variables?: Record<string, string>;
+    readonly variables?: Record<string, TemplateValue>;
     readonly namespace?: string;
     readonly fileName?: string;
   };

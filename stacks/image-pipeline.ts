@@ -6,6 +6,7 @@ import type {
   GitAuthor,
   SelectionPolicy,
   TemplateFunction,
+  TemplateValue,
 } from '../core/image-pipeline/types';
 import type {
   DetectedRecord,
@@ -85,7 +86,7 @@ export interface ImagePipelineTemplateArgs {
   /** A YAML template with placeholders (`{{ .ServiceName }}`, `{{ .ImageTag }}`, …). */
   readonly yaml?: pulumi.Input<string>;
   /** User variables, `{{ .<key> }}` in YAML and the second argument of `fn`. @default {} */
-  readonly variables?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  readonly variables?: pulumi.Input<Record<string, pulumi.Input<TemplateValue>>>;
   /** The value of `{{ .Namespace }}`. @default '' */
   readonly namespace?: pulumi.Input<string>;
   /** The file each image's manifests go to, relative to `git.path`. @default '{{ .ImageRepository }}/{{ .ImageTag }}.yaml' */
@@ -119,7 +120,7 @@ export interface ImagePipelineRunInputs {
     readonly policy: SelectionPolicy;
     readonly template: {
       readonly yaml?: string;
-      readonly variables?: Record<string, string>;
+      readonly variables?: Record<string, TemplateValue>;
       readonly namespace?: string;
       readonly fileName?: string;
     };

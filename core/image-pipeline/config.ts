@@ -84,6 +84,7 @@ export function validatePipelineConfig(config: ImagePipelineConfig): ResolvedPip
   const compiled = compilePolicy(config.policy);
   compileTemplate(config.template);
   const git = resolveGitTarget(config.git);
+  const templateGit = { url: git.url, branch: git.branch, path: git.path };
   const dedup = resolveDedup(config.dedup);
   const ttlDays = config.ttlDays ?? DEFAULT_TTL_DAYS;
   if (typeof ttlDays !== 'number' || !Number.isFinite(ttlDays) || ttlDays < 0) {
@@ -98,6 +99,7 @@ export function validatePipelineConfig(config: ImagePipelineConfig): ResolvedPip
       ...config.template,
       variables: { ...(config.template.variables ?? {}) },
       fileName: config.template.fileName ?? DEFAULT_FILE_NAME,
+      git: templateGit,
     },
     git,
     ...(dedup !== undefined ? { dedup } : {}),

@@ -2,7 +2,15 @@ import { randomBytes } from 'node:crypto';
 import * as YAML from 'yaml';
 import { isDnsLabel, isDnsSubdomain } from '../dns-name';
 import { checkRelativePath } from '../git-path';
-import type { DetectedImage, KubernetesObject, RenderedManifest, TemplateConfig } from './types';
+import { stringifyManifest } from '../manifest-yaml';
+import type {
+  DetectedImage,
+  KubernetesObject,
+  RenderedManifest,
+  TemplateConfig,
+  TemplateGitContext,
+  TemplateValue,
+} from './types';
 
 /**
  * Manifests from detected images.
@@ -12,11 +20,25 @@ import type { DetectedImage, KubernetesObject, RenderedManifest, TemplateConfig 
  * `{{ … }}` of the TEMPLATE is first swapped for an inert token, the YAML is parsed, and the
  * tokens are then replaced inside the parsed strings (keys and values). A value (a tag, a
  * digest, a variable) can therefore never add a key, a document or a `kind`: `v1\nkind: Secret`
- * stays one string. Placeholders always produce strings.
+ * stays one string.
+ *
+ * Types: placeholders produce strings, with one exception, as Go templates do for numbers: a
+ * plain (unquoted) scalar that is exactly one placeholder without pipes, whose value is a number
+ * or boolean variable, keeps that type (`replicas: {{ .replicas }}` with `replicas: 3` gives the
+ * number 3; `"{{ .replicas }}"` gives the string). Built-in placeholders are always strings, so
+ * a tag such as `on` or `1.10` stays a string, and the written YAML quotes every string a YAML 1.1
+ * reader would take for something else (see manifest-yaml.ts).
+ *
+ * Safety: only the YAML core tags are allowed (`!!str`, `!!int`, `!!float`, `!!bool`, `!!null`,
+ * `!!map`, `!!seq`; `!!binary`, `!!python/…` and local tags are errors); keys `__proto__`,
+ * `constructor` and `prototype` are refused, in templates and in what a template function
+ * returns; aliases may expand the parsed template to at most {@link MAX_TEMPLATE_EXPANSION}
+ * times the size of its text.
  *
  * Placeholders: `{{ .ServiceName }}`, `{{ .ImageTag }}`, `{{ .ImageDigest }}`,
  * `{{ .FullImageName }}`, `{{ .ImageRepository }}`, `{{ .ImageName }}`, `{{ .TagPrefix }}`,
- * `{{ .Registry }}`, `{{ .Namespace }}`, and `{{ .<variable> }}` for each user variable.
+ * `{{ .Registry }}`, `{{ .Namespace }}`, `{{ .GitRepoURL }}`, `{{ .GitBranch }}`, `{{ .GitPath }}`
+ * (the Git target's URL, branch and path), and `{{ .<variable> }}` for each user variable.
  * Pipes: `default "x"` (when empty), `replace "old" "new"` (all occurrences), `lower`, `upper`,
  * `trunc N` (first N characters; last N when negative).
  */
@@ -34,7 +56,21 @@ export const BUILTIN_PLACEHOLDERS = [
   'TagPrefix',
   'Registry',
   'Namespace',
+  'GitRepoURL',
+  'GitBranch',
+  'GitPath',
 ] as const;
+
+/** The rendered data of a YAML template may be at most this many times the size of its text (aliases). */
+export const MAX_TEMPLATE_EXPANSION = 10;
+
+/** Keys refused anywhere in a template or a template function's objects. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** The YAML core schema's tags: the only explicit tags a template may use. */
+const ALLOWED_TAGS = new Set(
+  ['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`),
+);
 
 /** The default file of each image's manifests, relative to the Git target's path. */
 export const DEFAULT_FILE_NAME = '{{ .ImageRepository }}/{{ .ImageTag }}.yaml';
@@ -118,8 +154,14 @@ function parsePlaceholder(body: string, names: ReadonlySet<string>, where: strin
   return { name: name.slice(1), pipes };
 }
 
-function evaluate(p: Placeholder, values: Readonly<Record<string, string>>): string {
-  let v = values[p.name] ?? '';
+/** The value of a placeholder: typed when it has no pipes, else a string. */
+function evaluateTyped(p: Placeholder, values: Readonly<Record<string, TemplateValue>>): TemplateValue {
+  const raw = values[p.name] ?? '';
+  return p.pipes.length === 0 ? raw : evaluate(p, values);
+}
+
+function evaluate(p: Placeholder, values: Readonly<Record<string, TemplateValue>>): string {
+  let v = String(values[p.name] ?? '');
   for (const pipe of p.pipes) {
     if (pipe.fn === 'default') v = v === '' ? pipe.value : v;
     else if (pipe.fn === 'replace') v = v.split(pipe.from).join(pipe.to);
@@ -132,7 +174,7 @@ function evaluate(p: Placeholder, values: Readonly<Record<string, string>>): str
 
 /** A string with placeholders, compiled once. */
 export interface StringTemplate {
-  render(values: Readonly<Record<string, string>>): string;
+  render(values: Readonly<Record<string, TemplateValue>>): string;
 }
 
 /** Compiles a string template such as a file name (`{{ .ImageRepository }}/{{ .ImageTag }}.yaml`). */
@@ -158,8 +200,8 @@ export function compileStringTemplate(
 /** The placeholder values of one image. */
 export function placeholderValues(
   image: DetectedImage,
-  template: Pick<TemplateConfig, 'variables' | 'namespace'>,
-): Record<string, string> {
+  template: Pick<TemplateConfig, 'variables' | 'namespace'> & { readonly git?: TemplateGitContext },
+): Record<string, TemplateValue> {
   return {
     ...(template.variables ?? {}),
     ServiceName: image.serviceName,
@@ -171,12 +213,15 @@ export function placeholderValues(
     TagPrefix: image.tagPrefix ?? '',
     Registry: image.registry,
     Namespace: template.namespace ?? '',
+    GitRepoURL: template.git?.url ?? '',
+    GitBranch: template.git?.branch ?? '',
+    GitPath: template.git?.path ?? '',
   };
 }
 
 /** Checks the user variables' names and values; returns the placeholder names they enable. */
 export function placeholderNames(
-  variables: Readonly<Record<string, string>> | undefined,
+  variables: Readonly<Record<string, TemplateValue>> | undefined,
   field: string,
 ): Set<string> {
   const names = new Set<string>(BUILTIN_PLACEHOLDERS);
@@ -186,7 +231,15 @@ export function placeholderNames(
     }
     if (names.has(key))
       throw new Error(`'${field}' must not redefine the built-in placeholder, got ${show(key)}`);
-    if (typeof value !== 'string') throw new Error(`'${field}.${key}' must be a string, got ${show(value)}`);
+    const ok =
+      typeof value === 'string' ||
+      typeof value === 'boolean' ||
+      (typeof value === 'number' && Number.isFinite(value));
+    if (!ok) {
+      throw new Error(
+        `'${field}.${key}' must be a string, a finite number or a boolean, got ${show(value) ?? String(value)}`,
+      );
+    }
     names.add(key);
   }
   return names;
@@ -195,7 +248,24 @@ export function placeholderNames(
 /** A compiled YAML template. */
 export interface YamlTemplate {
   /** The objects of one image (strings substituted inside the parsed documents). */
-  render(values: Readonly<Record<string, string>>): unknown[];
+  render(values: Readonly<Record<string, TemplateValue>>): unknown[];
+}
+
+/** Throws when `value` holds a key `__proto__`, `constructor` or `prototype` at any depth. */
+export function checkNoForbiddenKeys(value: unknown, where: string, at = ''): void {
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => checkNoForbiddenKeys(v, where, `${at}[${i}]`));
+  } else if (value !== null && typeof value === 'object') {
+    for (const key of Object.keys(value)) {
+      const path = at ? `${at}.${key}` : key;
+      if (FORBIDDEN_KEYS.has(key)) {
+        throw new Error(
+          `${where} has the key ${show(key)} at ${path} (keys __proto__, constructor and prototype are refused)`,
+        );
+      }
+      checkNoForbiddenKeys((value as Record<string, unknown>)[key], where, path);
+    }
+  }
 }
 
 /**
@@ -225,28 +295,71 @@ export function compileYamlTemplate(
   }
   const docs = YAML.parseAllDocuments(tokenized);
   if (!Array.isArray(docs)) throw new Error(`'${field}' is not valid YAML`);
+  const exactToken = new RegExp(`^JFPH${nonce}N(\\d+)X$`);
   const parsed = docs.map((doc, i) => {
+    const where = `'${field}' document ${i + 1}`;
     if (doc.errors.length > 0) {
-      throw new Error(
-        `'${field}' document ${i + 1} is not valid YAML: ${doc.errors[0].message.split('\n')[0]}`,
-      );
+      throw new Error(`${where} is not valid YAML: ${doc.errors[0].message.split('\n')[0]}`);
     }
-    return doc.toJS({ maxAliasCount: 100 }) as unknown;
+    YAML.visit(doc, {
+      Node(_key, node) {
+        if (node.tag !== undefined && !ALLOWED_TAGS.has(node.tag)) {
+          const tag = node.tag.replace(/^tag:yaml\.org,2002:/, '!!');
+          throw new Error(
+            `${where} uses the tag ${show(tag)}: only the YAML core tags (!!str, !!int, !!float, !!bool, !!null, !!map, !!seq) are allowed`,
+          );
+        }
+        // A plain scalar that is exactly one placeholder may keep a number or boolean type.
+        if (
+          YAML.isScalar(node) &&
+          node.type === YAML.Scalar.PLAIN &&
+          node.tag === undefined &&
+          typeof node.value === 'string'
+        ) {
+          const m = exactToken.exec(node.value);
+          if (m) node.value = `JFPH${nonce}T${m[1]}X`;
+        }
+      },
+    });
+    try {
+      return doc.toJS({ maxAliasCount: 100 }) as unknown;
+    } catch (err) {
+      throw new Error(`${where} cannot be read: ${(err as Error).message}`);
+    }
   });
-  const token = new RegExp(`JFPH${nonce}N(\\d+)X`, 'g');
-  const substitute = (s: string, values: Readonly<Record<string, string>>): string =>
+  parsed.forEach((d, i) => checkNoForbiddenKeys(d, `'${field}' document ${i + 1}`));
+  const expanded = JSON.stringify(parsed).length;
+  if (expanded > MAX_TEMPLATE_EXPANSION * text.length) {
+    throw new Error(
+      `'${field}' expands (through aliases) to ${expanded} characters of data from ${text.length} characters of YAML, ` +
+        `more than ${MAX_TEMPLATE_EXPANSION} times its size`,
+    );
+  }
+  const token = new RegExp(`JFPH${nonce}[NT](\\d+)X`, 'g');
+  const typedToken = new RegExp(`^JFPH${nonce}T(\\d+)X$`);
+  const substitute = (s: string, values: Readonly<Record<string, TemplateValue>>): string =>
     s.replace(token, (_m, i: string) => evaluate(placeholders[Number(i)], values));
-  const walk = (node: unknown, values: Readonly<Record<string, string>>, at: string): unknown => {
-    if (typeof node === 'string') return substitute(node, values);
+  const walk = (node: unknown, values: Readonly<Record<string, TemplateValue>>, at: string): unknown => {
+    if (typeof node === 'string') {
+      const typed = typedToken.exec(node);
+      if (typed) return evaluateTyped(placeholders[Number(typed[1])], values);
+      return substitute(node, values);
+    }
     if (Array.isArray(node)) return node.map((n, i) => walk(n, values, `${at}[${i}]`));
     if (node !== null && typeof node === 'object') {
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(node)) {
         const key = substitute(k, values);
+        const path = at ? `${at}.${key}` : key;
+        if (FORBIDDEN_KEYS.has(key)) {
+          throw new Error(
+            `'${field}' renders the key ${show(key)} at ${path} (keys __proto__, constructor and prototype are refused)`,
+          );
+        }
         if (Object.prototype.hasOwnProperty.call(out, key)) {
           throw new Error(`'${field}' renders the key ${show(key)} twice at ${at || 'the top level'}`);
         }
-        out[key] = walk(v, values, at ? `${at}.${key}` : key);
+        out[key] = walk(v, values, path);
       }
       return out;
     }
@@ -295,7 +408,10 @@ export interface CompiledTemplate {
  * Compiles (and validates) a template configuration: exactly one of `fn` and `yaml`, valid
  * variables, known placeholders, a valid file name template.
  */
-export function compileTemplate(template: TemplateConfig, field = 'template'): CompiledTemplate {
+export function compileTemplate(
+  template: TemplateConfig & { readonly git?: TemplateGitContext },
+  field = 'template',
+): CompiledTemplate {
   if (template === null || typeof template !== 'object') {
     throw new Error(`'${field}' must be an object, got ${show(template)}`);
   }
@@ -320,7 +436,10 @@ export function compileTemplate(template: TemplateConfig, field = 'template'): C
     `'${field}.fileName'`,
   );
   const yaml = hasYaml ? compileYamlTemplate(template.yaml as string, names, `${field}.yaml`) : undefined;
-  const variables = { ...(template.variables ?? {}) };
+  // A template function sees every variable as a string (its type says so).
+  const variables = Object.fromEntries(
+    Object.entries(template.variables ?? {}).map(([k, v]) => [k, String(v)]),
+  );
 
   return {
     render(image: DetectedImage): RenderedManifest {
@@ -334,15 +453,19 @@ export function compileTemplate(template: TemplateConfig, field = 'template'): C
         produced = Array.isArray(result) ? [...result] : [result];
       }
       if (produced.length === 0) throw new Error(`${where} rendered no objects`);
-      const objects = produced.map((o, i) => validateKubernetesObject(o, `${where}, object ${i + 1},`));
+      // Validate exactly what is written: the JSON data of each object (own properties only).
+      const objects = produced.map((o, i) => {
+        const what = `${where}, object ${i + 1},`;
+        const data = jsonData(o, what);
+        checkNoForbiddenKeys(data, what);
+        return validateKubernetesObject(data, what);
+      });
       const path = fileName.render(values);
       checkRelativePath(path, `'${field}.fileName' for ${image.fullImageName}`);
       if (!/\.ya?ml$/.test(path)) {
         throw new Error(`'${field}.fileName' must end in .yaml or .yml, got ${show(path)}`);
       }
-      const content = objects
-        .map((o) => YAML.stringify(JSON.parse(JSON.stringify(o)) as unknown, { lineWidth: 0 }))
-        .join('---\n');
+      const content = objects.map((o) => stringifyManifest(o)).join('---\n');
       return {
         path,
         content,
@@ -355,6 +478,17 @@ export function compileTemplate(template: TemplateConfig, field = 'template'): C
       };
     },
   };
+}
+
+/** `value` as JSON data (what is written): own enumerable properties, no undefined, functions or cycles. */
+function jsonData(value: unknown, where: string): unknown {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (err) {
+    throw new Error(`${where} is not JSON data: ${(err as Error).message.split('\n')[0]}`);
+  }
+  return text === undefined ? undefined : (JSON.parse(text) as unknown);
 }
 
 /** Renders one image's manifests (compiles the template each call; use compileTemplate for many). */

@@ -152,11 +152,24 @@ export interface KubernetesObject {
   readonly [key: string]: unknown;
 }
 
-/** A typed template: from a detected image (and the user's variables) to Kubernetes objects. */
+/** The value of a template variable. */
+export type TemplateValue = string | number | boolean;
+
+/**
+ * A typed template: from a detected image (and the user's variables, numbers and booleans given
+ * as their strings) to Kubernetes objects.
+ */
 export type TemplateFunction = (
   image: DetectedImage,
   variables: Readonly<Record<string, string>>,
 ) => KubernetesObject | readonly KubernetesObject[];
+
+/** The Git target as templates see it: `{{ .GitRepoURL }}`, `{{ .GitBranch }}`, `{{ .GitPath }}`. */
+export interface TemplateGitContext {
+  readonly url: string;
+  readonly branch: string;
+  readonly path: string;
+}
 
 /** How manifests are produced from a detected image. Exactly one of `fn` and `yaml`. */
 export interface TemplateConfig {
@@ -166,13 +179,19 @@ export interface TemplateConfig {
    * A YAML template (one or more `---`-separated documents) whose STRING VALUES may contain
    * placeholders: `{{ .ServiceName }}`, `{{ .ImageTag }}`, `{{ .ImageDigest }}`,
    * `{{ .FullImageName }}`, `{{ .ImageRepository }}`, `{{ .ImageName }}`, `{{ .TagPrefix }}`,
-   * `{{ .Namespace }}`, and every key of `variables` (`{{ .team }}`), with the pipes
-   * `default "x"`, `replace "a" "b"`, `lower`, `upper`, `trunc N`. Substitution happens in the
-   * parsed document, so values never change its structure.
+   * `{{ .Namespace }}`, `{{ .GitRepoURL }}`, `{{ .GitBranch }}`, `{{ .GitPath }}`, and every key
+   * of `variables` (`{{ .team }}`), with the pipes `default "x"`, `replace "a" "b"`, `lower`,
+   * `upper`, `trunc N`. Substitution happens in the parsed document, so values never change its
+   * structure. Placeholders give strings, except that an unquoted scalar that is exactly one
+   * number or boolean variable keeps its type (`replicas: {{ .replicas }}`).
    */
   readonly yaml?: string;
-  /** User variables, available as `{{ .<key> }}` and passed to `fn`. @default {} */
-  readonly variables?: Readonly<Record<string, string>>;
+  /**
+   * User variables (strings, finite numbers or booleans), available as `{{ .<key> }}` and passed
+   * to `fn`.
+   * @default {}
+   */
+  readonly variables?: Readonly<Record<string, TemplateValue>>;
   /** The value of `{{ .Namespace }}`. @default - empty (use `| default "..."`) */
   readonly namespace?: string;
   /**
@@ -285,8 +304,10 @@ export interface ResolvedPipelineConfig {
   readonly ecr: ResolvedEcrConfig;
   readonly policy: SelectionPolicy & { readonly perRepository: boolean };
   readonly template: TemplateConfig & {
-    readonly variables: Readonly<Record<string, string>>;
+    readonly variables: Readonly<Record<string, TemplateValue>>;
     readonly fileName: string;
+    /** The Git target, for `{{ .GitRepoURL }}`, `{{ .GitBranch }}` and `{{ .GitPath }}`. */
+    readonly git: TemplateGitContext;
   };
   readonly git: GitTarget & {
     readonly branch: string;

@@ -22,7 +22,12 @@ describe('validatePipelineConfig', () => {
         scanTimeoutSeconds: 300,
       },
       policy: { semver: { range: '>=1.0.0' }, perRepository: true },
-      template: { yaml: TEMPLATE, variables: {}, fileName: '{{ .ImageRepository }}/{{ .ImageTag }}.yaml' },
+      template: {
+        yaml: TEMPLATE,
+        variables: {},
+        fileName: '{{ .ImageRepository }}/{{ .ImageTag }}.yaml',
+        git: { url: 'https://git.example.com/org/gitops.git', branch: 'main', path: 'apps/images' },
+      },
       git: {
         url: 'https://git.example.com/org/gitops.git',
         path: 'apps/images',
