@@ -377,7 +377,8 @@ export function validateContainerImage(field: string, image: string): void {
   }
 }
 
-function checkResources(field: string, resources: ContainerResources | undefined): void {
+/** Throws unless `resources` sets only cpu, memory and ephemeralStorage, as non-negative quantities, requests within limits. */
+export function validateResources(field: string, resources: ContainerResources | undefined): void {
   if (resources === undefined) return;
   for (const kind of ['requests', 'limits'] as const) {
     for (const [res, q] of Object.entries(resources[kind] ?? {})) {
@@ -402,7 +403,11 @@ function checkResources(field: string, resources: ContainerResources | undefined
   }
 }
 
-function checkEnvNames(field: string, names: string[]): void {
+/** True when kube-apiserver takes `name` as an environment variable name: printable ASCII but '='. */
+export const isEnvVarName = (name: string): boolean => typeof name === 'string' && ENV_NAME.test(name);
+
+/** Throws unless every name is an environment variable name kube-apiserver takes (printable ASCII but '='). */
+export function validateEnvNames(field: string, names: string[]): void {
   for (const name of names) {
     if (!ENV_NAME.test(name)) {
       throw new Error(
@@ -607,13 +612,13 @@ export function validateJobWorkload(props: JobWorkloadProps, name: string, shape
   validateContainerImage('image', props.image);
   checkStringList('command', props.command);
   checkStringList('args', props.args);
-  checkResources('resources', props.resources);
+  validateResources('resources', props.resources);
   const envNames = Object.keys(props.env ?? {});
   const secretNames = Object.keys(props.secrets ?? {});
   const secretEnvNames = Object.keys(props.secretEnv ?? {});
-  checkEnvNames('env', envNames);
-  checkEnvNames('secrets', secretNames);
-  checkEnvNames('secretEnv', secretEnvNames);
+  validateEnvNames('env', envNames);
+  validateEnvNames('secrets', secretNames);
+  validateEnvNames('secretEnv', secretEnvNames);
   for (const [k, v] of Object.entries(props.env ?? {})) {
     if (typeof v !== 'string') throw new Error(`'env.${k}' must be a string, got ${show(v)}`);
   }
@@ -719,8 +724,8 @@ export function validateJobWorkload(props: JobWorkloadProps, name: string, shape
     validateContainerImage(`initContainers[${i}].image`, c.image);
     checkStringList(`initContainers[${i}].command`, c.command);
     checkStringList(`initContainers[${i}].args`, c.args);
-    checkEnvNames(`initContainers[${i}].env`, Object.keys(c.env ?? {}));
-    checkResources(`initContainers[${i}].resources`, c.resources);
+    validateEnvNames(`initContainers[${i}].env`, Object.keys(c.env ?? {}));
+    validateResources(`initContainers[${i}].resources`, c.resources);
     for (const vm of c.volumeMounts ?? []) {
       if (!volumeNames.has(vm.name)) {
         throw new Error(

@@ -2,7 +2,6 @@ import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { ClusterPolicy, ClusterPolicySpecRules } from '../imports/kyverno.io';
 import { validateDnsLabel, validateDnsSubdomain, validateLabels } from '../core/dns-name';
-import { parseQuantity } from '../core/quantity';
 import {
   DEFAULT_HASH_LENGTH,
   JobNaming,
@@ -15,7 +14,10 @@ import {
   ContainerResources,
   DEFAULT_RESOURCES,
   ResourceQuantities,
+  isEnvVarName,
   validateContainerImage,
+  validateEnvNames,
+  validateResources,
 } from './job-template';
 
 /** Label every generated Job (and its pods) carries, as the original policy set it. */
@@ -113,7 +115,6 @@ const DEFAULT_POLICY_NAME = 'generate-unique-job-per-image';
 const RULE_NAME = 'generate-job-per-image';
 const DEFAULT_IMAGE_ENV_VAR = 'TARGET_IMAGE';
 const DEFAULT_TTL_SECONDS = 300;
-const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 const INT32_MAX = 2 ** 31 - 1;
 const FIRST_CONTAINER_IMAGE = 'request.object.spec.containers[0].image';
 const FOREACH_LIST = 'request.object.spec.[initContainers, containers][]';
@@ -340,31 +341,6 @@ function checkNoVariables(field: string, value: string | undefined): void {
   }
 }
 
-function checkResources(field: string, r: ContainerResources | undefined): void {
-  if (r === undefined) return;
-  for (const kind of ['requests', 'limits'] as const) {
-    for (const [res, value] of Object.entries(r[kind] ?? {})) {
-      if (value === undefined) continue;
-      if (!['cpu', 'memory', 'ephemeralStorage'].includes(res)) {
-        throw new Error(`'${field}.${kind}' may only set cpu, memory and ephemeralStorage, got ${show(res)}`);
-      }
-      const n = typeof value === 'string' ? parseQuantity(value) : undefined;
-      if (n === undefined || n < 0) {
-        throw new Error(
-          `'${field}.${kind}.${res}' must be a quantity such as 500m or 256Mi, got ${show(value)}`,
-        );
-      }
-    }
-  }
-  for (const res of ['cpu', 'memory', 'ephemeralStorage'] as const) {
-    const req = r.requests?.[res];
-    const lim = r.limits?.[res];
-    if (req !== undefined && lim !== undefined && parseQuantity(req)! > parseQuantity(lim)!) {
-      throw new Error(`'${field}.requests.${res}' must not exceed limits.${res} (${lim}), got ${show(req)}`);
-    }
-  }
-}
-
 function validate(props: UniqueJobPerImagePolicyProps): void {
   if (props === undefined || props === null || typeof props !== 'object') {
     throw new Error(`'props' is required, got ${show(props)}`);
@@ -390,16 +366,16 @@ function validate(props: UniqueJobPerImagePolicyProps): void {
     }
     list.forEach((s, i) => checkNoVariables(`${field}[${i}]`, s));
   }
-  checkResources('jobContainer.resources', c.resources);
+  validateResources('jobContainer.resources', c.resources);
 
   const envVar = props.imageEnvVar ?? DEFAULT_IMAGE_ENV_VAR;
-  if (typeof envVar !== 'string' || !ENV_NAME.test(envVar)) {
-    throw new Error(`'imageEnvVar' must be an environment variable name, got ${show(props.imageEnvVar)}`);
+  if (!isEnvVarName(envVar)) {
+    throw new Error(
+      `'imageEnvVar' must be an environment variable name (printable ASCII characters except '='), got ${show(props.imageEnvVar)}`,
+    );
   }
+  validateEnvNames('jobContainer.env', Object.keys(c.env ?? {}));
   for (const [name, value] of Object.entries(c.env ?? {})) {
-    if (!ENV_NAME.test(name)) {
-      throw new Error(`'jobContainer.env' keys must be environment variable names, got ${show(name)}`);
-    }
     if (name === envVar) {
       throw new Error(
         `'jobContainer.env' must not set ${show(name)}: the policy sets it to the target image`,
@@ -440,7 +416,8 @@ function validate(props: UniqueJobPerImagePolicyProps): void {
       `'hashLength' only applies to naming 'hashed', got ${show(props.hashLength)} with 'legacy'`,
     );
   }
-  if (props.serviceAccountName !== undefined)
+  // '' is the namespace's default ServiceAccount, as the apiserver reads it.
+  if (props.serviceAccountName !== undefined && props.serviceAccountName !== '')
     validateDnsSubdomain('serviceAccountName', props.serviceAccountName);
   validateLabels('jobLabels', props.jobLabels);
   if (props.jobLabels?.[GENERATED_BY_LABEL] !== undefined) {

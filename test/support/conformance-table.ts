@@ -30,7 +30,8 @@ export interface ConformanceRow {
 export interface ConformanceFamily {
   readonly name: string;
   readonly base: Props;
-  readonly build: (scope: Construct, props: Props) => void;
+  /** Builds the construct; returns objects to check with what it synthesizes (none by default). */
+  readonly build: (scope: Construct, props: Props) => Manifest[] | void;
   readonly rows: ConformanceRow[];
 }
 
@@ -47,8 +48,6 @@ export const STRICTER = {
     'jobforge keeps workload names DNS-1123 labels: pods take their hostname from the name, and the kubelet refuses a hostname with a dot',
   relativeMountPath: 'relative mountPath: the container runtime (runc) refuses a relative mount destination',
   relativeHostPath: 'relative hostPath: resolves against the kubelet working directory, never meant',
-  policyData:
-    'the ClusterPolicy carries the Job as untyped data: the apiserver checks it only when Kyverno creates the Job',
   syncIntervalForm:
     "syncInterval is also the runner's SYNC_INTERVAL: a duration or a five-field expression, no descriptors",
   everyDescriptor:
@@ -1059,27 +1058,45 @@ function otherFamilies(): ConformanceFamily[] {
     {
       name: 'UniqueJobPerImagePolicy',
       base: uniqueBase,
-      build: build(UniqueJobPerImagePolicy),
-      rows: imageRows(
-        (objects, image) => {
-          const rule = objects[0].spec.rules[0];
-          rule.generate.data.spec.template.spec.containers[0].image = image;
-        },
-        (image) => ({ jobContainer: { image } }),
-        STRICTER.policyData,
-      ),
+      // The ClusterPolicy carries the Job as untyped data: the apiserver checks the Job only when
+      // Kyverno creates it. So the rows also dry-run the Job the policy generates for a Pod.
+      build: (scope, props) => {
+        const policy = new UniqueJobPerImagePolicy(scope, 'Conformance', props as never);
+        return [policy.renderJob({ image: IMAGE, podName: 'pod', namespace: NAMESPACE })];
+      },
+      rows: uniqueRows(imageRows),
     },
     {
       name: 'ImageResourceController',
       base: controllerBase,
       build: build(ImageResourceController),
-      rows: imageRows(
-        (objects, image) => {
-          const d = objects.find((o) => o.kind === 'Deployment' && o.metadata.name.includes('detection'));
-          d.spec.template.spec.containers[0].image = image;
-        },
-        (image) => ({ detectionImage: image }),
-      ),
+      rows: [
+        ...imageRows(
+          (objects, image) => {
+            const d = objects.find((o) => o.kind === 'Deployment' && o.metadata.name.includes('detection'));
+            d.spec.template.spec.containers[0].image = image;
+          },
+          (image) => ({ detectionImage: image }),
+        ),
+        ...imageRows(
+          (objects, image) => {
+            const d = objects.find((o) => o.kind === 'Deployment' && o.metadata.name.includes('creation'));
+            d.spec.template.spec.containers[0].image = image;
+          },
+          (image) => ({ creationImage: image }),
+        ).map((r) => ({ ...r, label: `creation ${r.label}` })),
+        ...controllerRows(),
+        ...NAMESPACES.map((ns): ConformanceRow => ({
+          label: `namespace ${JSON.stringify(ns)}`,
+          props: { namespace: ns },
+          patch: (objects) => {
+            walk(objects, (v) => (v === NAMESPACE ? ns : v));
+            for (const o of objects) {
+              if (o.kind === 'ClusterRoleBinding') for (const sub of o.subjects) sub.namespace = ns;
+            }
+          },
+        })),
+      ],
     },
     {
       name: 'KyvernoPolicySync',
@@ -1092,7 +1109,10 @@ function otherFamilies(): ConformanceFamily[] {
           },
           (image) => ({ image }),
         ),
-        ...intervals.map(([syncInterval, why]): ConformanceRow => ({
+        ...[
+          ...intervals,
+          ...SCHEDULES.filter(([v]) => /\S\s+\S/.test(v) && !intervals.some(([i]) => i === v)),
+        ].map(([syncInterval, why]): ConformanceRow => ({
           label: `syncInterval ${JSON.stringify(syncInterval)}`,
           props: { syncInterval },
           patch: (objects) => {
@@ -1106,9 +1126,260 @@ function otherFamilies(): ConformanceFamily[] {
           },
           ...(why ? { stricterBecause: why } : {}),
         })),
+        ...resourceRows((objects, resources) => {
+          for (const c of mains(objects)) c.resources = resources;
+        }),
+        ...syncRows(),
       ],
     },
   ];
+}
+
+function controllerRows(): ConformanceRow[] {
+  const deployments = (objects: Manifest[]): Manifest[] => objects.filter((o) => o.kind === 'Deployment');
+  const rows: ConformanceRow[] = [];
+  for (const [replicas, why] of [
+    [1],
+    [3],
+    [0, 'replicas 0 deploys no manager: jobforge requires at least 1'],
+    [-1],
+    [1.5],
+  ] as [number, string?][]) {
+    rows.push({
+      label: `replicas ${replicas}`,
+      props: { replicas },
+      patch: (objects) => {
+        for (const d of deployments(objects)) d.spec.replicas = replicas;
+      },
+      ...(why ? { stricterBecause: why } : {}),
+    });
+  }
+  const port = (field: 'metricsPort' | 'healthPort', value: number, why?: string): void => {
+    const name = field === 'metricsPort' ? 'metrics' : 'health';
+    const flag = field === 'metricsPort' ? '--metrics-bind-address' : '--health-probe-bind-address';
+    rows.push({
+      label: `${field} ${value}`,
+      props: { [field]: value },
+      patch: (objects) => {
+        for (const d of deployments(objects)) {
+          const c = d.spec.template.spec.containers[0];
+          c.args = c.args.map((a: string) => (a.startsWith(`${flag}=`) ? `${flag}=:${value}` : a));
+          c.ports = c.ports.map((p: Manifest) => (p.name === name ? { ...p, containerPort: value } : p));
+        }
+        if (field === 'metricsPort') objects.find((o) => o.kind === 'Service').spec.ports[0].port = value;
+      },
+      ...(why ? { stricterBecause: why } : {}),
+    });
+  };
+  for (const field of ['metricsPort', 'healthPort'] as const) {
+    for (const v of [1, 9090, 65535, 0, 65536, -1]) port(field, v);
+  }
+  port('metricsPort', 8081, 'metricsPort equal to healthPort: the manager cannot bind one port twice');
+  for (const [arn, why] of [
+    ['arn:aws:iam::123456789012:role/image-detection'],
+    ['arn:aws:iam::123456789012:role/path/to/role'],
+    ['arn:aws-cn:iam::123456789012:role/x'],
+    ['not-an-arn', 'not an IAM role ARN: EKS would not assume it (IRSA)'],
+    ['arn:aws:iam::123:user/x', 'not an IAM role ARN: EKS would not assume it (IRSA)'],
+  ] as [string, string?][]) {
+    rows.push({
+      label: `irsaRoleArn ${JSON.stringify(arn)}`,
+      props: { irsaRoleArn: arn },
+      patch: (objects) => {
+        const sa = objects.find((o) => o.kind === 'ServiceAccount' && o.metadata.name.includes('detection'));
+        sa.metadata.annotations = { 'eks.amazonaws.com/role-arn': arn };
+      },
+      ...(why ? { stricterBecause: why } : {}),
+    });
+  }
+  return rows;
+}
+
+/** KyvernoPolicySync settings that reach the CronJob's environment. */
+function syncRows(): ConformanceRow[] {
+  const rows: ConformanceRow[] = [];
+  const setEnv = (objects: Manifest[], name: string, edit: (e: Manifest) => Manifest): void => {
+    for (const c of mains(objects)) c.env = c.env.map((e: Manifest) => (e.name === name ? edit(e) : e));
+  };
+  const secretEnv = ['FAIRWINDS_TOKEN', 'FAIRWINDS_ORG', 'FAIRWINDS_CLUSTER'];
+  for (const name of NAMES) {
+    rows.push({
+      label: `insights.secretName ${JSON.stringify(name)}`,
+      props: { insights: { secretName: name } },
+      patch: (objects) => {
+        for (const env of secretEnv) {
+          setEnv(objects, env, (e) => ({
+            name: e.name,
+            valueFrom: { secretKeyRef: { ...e.valueFrom.secretKeyRef, name } },
+          }));
+        }
+      },
+    });
+  }
+  const keyFields: [string, string][] = [
+    ['tokenKey', 'FAIRWINDS_TOKEN'],
+    ['organizationKey', 'FAIRWINDS_ORG'],
+    ['clusterKey', 'FAIRWINDS_CLUSTER'],
+  ];
+  for (const [field, env] of keyFields) {
+    for (const key of [
+      'token',
+      'a.b-c_d',
+      '.',
+      '..',
+      '..a',
+      'a b',
+      'a/b',
+      'k'.repeat(253),
+      'k'.repeat(254),
+    ]) {
+      rows.push({
+        label: `insights.${field} ${JSON.stringify(key.slice(0, 20))}`,
+        props: { insights: { secretName: 'insights', [field]: key } },
+        patch: (objects) =>
+          setEnv(objects, env, (e) => ({
+            name: e.name,
+            valueFrom: { secretKeyRef: { ...e.valueFrom.secretKeyRef, key } },
+          })),
+      });
+    }
+  }
+  const goDuration = 'LOCK_TIMEOUT is read by the runner as a Go duration of at least 1s';
+  for (const [lockTimeout, why] of [
+    ['30m'],
+    ['1h30m'],
+    ['1s'],
+    ['500ms', goDuration],
+    ['0s', goDuration],
+    ['forever', goDuration],
+  ] as [string, string?][]) {
+    rows.push({
+      label: `lockTimeout ${JSON.stringify(lockTimeout)}`,
+      props: { lockTimeout },
+      patch: (objects) => setEnv(objects, 'LOCK_TIMEOUT', (e) => ({ ...e, value: lockTimeout })),
+      ...(why ? { stricterBecause: why } : {}),
+    });
+  }
+  return rows;
+}
+
+/** Rows of resource quantities: `place` writes the container's resources as the construct would. */
+function resourceRows(
+  place: (objects: Manifest[], resources: Props) => void,
+  prop = 'resources',
+): ConformanceRow[] {
+  const rows: ConformanceRow[] = [];
+  for (const [kind, res, kube] of quantityPlaces) {
+    for (const q of QUANTITIES) {
+      rows.push({
+        label: `${prop}.${kind}.${res} ${JSON.stringify(q)}`,
+        props: { [prop]: { [kind]: { [res]: q } } },
+        patch: (objects) => place(objects, { [kind]: { [kube]: q } }),
+      });
+    }
+  }
+  return rows;
+}
+
+const uniqueContainers = (objects: Manifest[]): Manifest[] => [
+  objects[0].spec.rules[0].generate.data.spec.template.spec.containers[0],
+  objects[objects.length - 1].spec.template.spec.containers[0],
+];
+const uniqueJobs = (objects: Manifest[]): Manifest[] => [
+  objects[0].spec.rules[0].generate.data,
+  objects[objects.length - 1],
+];
+
+function uniqueRows(
+  imageRows: (
+    place: (objects: Manifest[], image: string) => void,
+    prop: (image: string) => Props,
+  ) => ConformanceRow[],
+): ConformanceRow[] {
+  const container = (extra: Props) => ({ jobContainer: { image: IMAGE, ...extra } });
+  const rows: ConformanceRow[] = imageRows(
+    (objects, image) => {
+      for (const c of uniqueContainers(objects)) c.image = image;
+    },
+    (image) => ({ jobContainer: { image } }),
+  );
+  const row = (label: string, props: Props, patch: (o: Manifest[]) => void, why?: string): void => {
+    rows.push({ label, props, patch, ...(why ? { stricterBecause: why } : {}) });
+  };
+  for (const name of ENV_NAMES) {
+    row(`jobContainer.env name ${JSON.stringify(name)}`, container({ env: { [name]: 'v' } }), (objects) => {
+      for (const c of uniqueContainers(objects)) c.env = [...c.env, { name, value: 'v' }];
+    });
+    row(`imageEnvVar ${JSON.stringify(name)}`, { imageEnvVar: name }, (objects) => {
+      for (const c of uniqueContainers(objects)) c.env[0].name = name;
+    });
+  }
+  rows.push(
+    ...resourceRows((objects, resources) => {
+      for (const c of uniqueContainers(objects)) c.resources = resources;
+    }).map((r) => ({ ...r, props: container(r.props) })),
+  );
+  for (const name of NAMES) {
+    row(`jobContainer.name ${JSON.stringify(name)}`, container({ name }), (objects) => {
+      for (const c of uniqueContainers(objects)) c.name = name;
+    });
+    row(`serviceAccountName ${JSON.stringify(name)}`, { serviceAccountName: name }, (objects) => {
+      for (const j of uniqueJobs(objects)) j.spec.template.spec.serviceAccountName = name;
+    });
+    row(`policyName ${JSON.stringify(name)}`, { policyName: name }, (objects) => {
+      walk(objects, (v) =>
+        v === 'generate-unique-job-per-image'
+          ? name
+          : v === 'kyverno:generate-unique-job-per-image:jobs'
+            ? `kyverno:${name}:jobs`
+            : v,
+      );
+    });
+  }
+  for (const policy of ['Always', 'IfNotPresent', 'Never', 'always']) {
+    row(`imagePullPolicy ${policy}`, container({ imagePullPolicy: policy }), (objects) => {
+      for (const c of uniqueContainers(objects)) c.imagePullPolicy = policy;
+    });
+  }
+  for (const [field, values] of [
+    ['backoffLimit', [0, 6, -1, 2147483648]],
+    ['activeDeadlineSeconds', [0, 1, -1]],
+    ['ttlSecondsAfterFinished', [0, 100, -1]],
+  ] as const) {
+    for (const v of values) {
+      row(`${field} ${v}`, { [field]: v }, (objects) => {
+        for (const j of uniqueJobs(objects)) j.spec[field] = v;
+      });
+    }
+  }
+  for (const [uid, why] of [
+    [1000],
+    [
+      0,
+      'runAsUser 0 with runAsNonRoot: the restricted Pod Security Standard (and the kubelet) refuse a root user',
+    ],
+    [-1],
+    [2147483648],
+  ] as [number, string?][]) {
+    row(
+      `runAsUser ${uid}`,
+      { runAsUser: uid },
+      (objects) => {
+        for (const c of uniqueContainers(objects)) c.securityContext.runAsUser = uid;
+      },
+      why,
+    );
+  }
+  const label = (k: string, v: string): void =>
+    row(`jobLabels ${JSON.stringify({ [k]: v })}`, { jobLabels: { [k]: v } }, (objects) => {
+      for (const j of uniqueJobs(objects)) {
+        j.metadata.labels = { [k]: v, ...j.metadata.labels };
+        j.spec.template.metadata.labels = { [k]: v, ...j.spec.template.metadata.labels };
+      }
+    });
+  for (const k of LABEL_KEYS) label(k, 'v');
+  for (const v of LABEL_VALUES) label('team', v);
+  return rows;
 }
 
 /** Synthesizes `props` with `family`: the objects, or the error the construct threw. */
@@ -1118,8 +1389,8 @@ export function synthesize(
 ): { objects: Manifest[] } | { error: Error } {
   const chart = Testing.chart();
   try {
-    family.build(chart, props);
-    return { objects: Testing.synth(chart) };
+    const extra = family.build(chart, props) ?? [];
+    return { objects: [...Testing.synth(chart), ...extra] };
   } catch (e) {
     return { error: e as Error };
   }

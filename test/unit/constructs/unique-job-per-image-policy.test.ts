@@ -269,13 +269,13 @@ describe('UniqueJobPerImagePolicy', () => {
     ],
     [
       'bad env name',
-      { jobContainer: { image: SCANNER, env: { '1A': 'x' } } },
-      `'jobContainer.env' keys must be environment variable names, got "1A"`,
+      { jobContainer: { image: SCANNER, env: { 'A=B': 'x' } } },
+      `'jobContainer.env' keys must be environment variable names (printable ASCII characters except '='), got "A=B"`,
     ],
     [
       'bad quantity',
       { jobContainer: { image: SCANNER, resources: { limits: { cpu: 'lots' } } } },
-      `'jobContainer.resources.limits.cpu' must be a quantity such as 500m or 256Mi, got "lots"`,
+      `'jobContainer.resources.limits.cpu' must be a non-negative quantity such as 500m or 256Mi, got "lots"`,
     ],
     [
       'request above limit',
@@ -289,8 +289,8 @@ describe('UniqueJobPerImagePolicy', () => {
     ],
     [
       'bad imageEnvVar',
-      { imageEnvVar: '1X' },
-      `'imageEnvVar' must be an environment variable name, got "1X"`,
+      { imageEnvVar: 'X=1' },
+      `'imageEnvVar' must be an environment variable name (printable ASCII characters except '='), got "X=1"`,
     ],
     ['bad policy name', { policyName: 'Scan_Images' }, "'policyName' must be a DNS-1123 subdomain"],
     ['no namespaces', { namespaces: [] }, `'namespaces' must be a non-empty list of namespace names, got []`],
@@ -347,5 +347,18 @@ describe('UniqueJobPerImagePolicy', () => {
         } as UniqueJobPerImagePolicyProps),
     ).toThrow(message);
     expect(chart.node.children).toHaveLength(0);
+  });
+});
+
+describe('UniqueJobPerImagePolicy accepts what the apiserver accepts in the Job it generates', () => {
+  test.each<[string, Partial<UniqueJobPerImagePolicyProps>]>([
+    ['an empty serviceAccountName (the default ServiceAccount)', { serviceAccountName: '' }],
+    [
+      'env names the apiserver takes',
+      { jobContainer: { image: SCANNER, env: { '1ST': 'a', 'WITH SPACE': 'b' } } },
+    ],
+    ['activeDeadlineSeconds 0', { activeDeadlineSeconds: 0 }],
+  ])('%s', (_label, props) => {
+    expect(() => synth(props)).not.toThrow();
   });
 });
