@@ -80,7 +80,8 @@ export interface ImagePipelineTemplateArgs {
   /**
    * A typed template function. It is serialized with Pulumi's closure serialization (like a
    * dynamic provider) and runs inside the provider at `pulumi up`: keep it self-contained (plain
-   * data and `require()` of installed packages), with no clients or credentials in its closure.
+   * data and `require()` of installed packages), with no clients in its closure. The serialized
+   * text (code and captured values) is a Pulumi secret: the stack state holds it encrypted.
    */
   readonly fn?: TemplateFunction;
   /** A YAML template with placeholders (`{{ .ServiceName }}`, `{{ .ImageTag }}`, …). */
@@ -243,13 +244,14 @@ export class ImagePipeline extends pulumi.ComponentResource {
     }
     super('jobforge:pipeline:ImagePipeline', name, {}, opts);
 
+    // The serialized function holds its code and every value its closure captured: it is a
+    // secret input, so the stack state keeps it encrypted (inputs and outputs alike).
     const fn = args.template.fn;
     const templateFn = fn
-      ? pulumi.output(
-          pulumi.runtime.serializeFunction(fn, { isFactoryFunction: false }).then((s) => {
-            const value = { text: s.text, exportName: s.exportName };
-            return s.containsSecrets ? pulumi.secret(value) : value;
-          }),
+      ? pulumi.secret(
+          pulumi.runtime
+            .serializeFunction(fn, { isFactoryFunction: false })
+            .then((s) => ({ text: s.text, exportName: s.exportName })),
         )
       : null;
 

@@ -70,7 +70,7 @@ describe('ImagePipeline', () => {
     expect(typeof run.inputs.__provider).toBe('string');
   });
 
-  test('a template function becomes serialized text in the inputs', async () => {
+  test('a template function becomes serialized text in a secret input', async () => {
     new ImagePipeline('fn', {
       ...base,
       template: {
@@ -79,8 +79,10 @@ describe('ImagePipeline', () => {
     });
     await settled(2);
     const run = registered.find((r) => r.name === 'fn-run')!;
-    expect(run.inputs.templateFn.exportName).toBe('handler');
-    expect(run.inputs.templateFn.text).toContain('ConfigMap');
+    // a secret input (Pulumi's secret signature): the state keeps it encrypted
+    expect(run.inputs.templateFn[pulumi.runtime.specialSigKey]).toBe(pulumi.runtime.specialSecretSig);
+    expect(run.inputs.templateFn.value.exportName).toBe('handler');
+    expect(run.inputs.templateFn.value.text).toContain('ConfigMap');
   });
 
   test.each<[string, Record<string, unknown>, string | RegExp]>([
