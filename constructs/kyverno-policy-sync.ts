@@ -2,7 +2,9 @@ import { Construct } from 'constructs';
 import { PolicyRule } from 'cdk8s-plus-28/lib/imports/k8s';
 import { parseCronSchedule } from '../core/cron-schedule';
 import { parseGoDuration } from '../core/policy-sync/go-duration';
+import { KYVERNO_POLICY_KINDS, KyvernoPolicyKindInfo } from '../core/policy-sync/kyverno-policy';
 import { LogLevel, parseLogLevel } from '../core/policy-sync/sync-logger';
+import { DEFAULT_MAX_REMOVALS, POLICY_SYNC_SETTINGS as S } from '../core/policy-sync/sync-settings';
 import { ContainerResources } from './job-template';
 import { InsightsSettings, OnDemandJobRunner } from './on-demand-job-runner';
 
@@ -51,6 +53,23 @@ export interface KyvernoPolicySyncProps {
    */
   readonly maxRemovals?: number;
   /**
+   * Ratio guard of the jobforge runner (`MAX_REMOVAL_RATIO`): a run removing more than this share
+   * (0 to 1) of the owned policies fails without writing.
+   * @default 0.5
+   */
+  readonly maxRemovalRatio?: number;
+  /**
+   * Let the jobforge runner accept an Insights answer with no policies while owned policies
+   * exist (`ALLOW_EMPTY_SOURCE`); the deletion guards still apply.
+   * @default false
+   */
+  readonly allowEmptySource?: boolean;
+  /**
+   * Largest Insights response the jobforge runner accepts, in bytes (`INSIGHTS_MAX_RESPONSE_BYTES`).
+   * @default 10485760 (10 MiB)
+   */
+  readonly maxResponseBytes?: number;
+  /**
    * Ownership annotation of the jobforge runner (`OWNER_ANNOTATION_KEY` / `OWNER_ANNOTATION_VALUE`).
    * @default - `insights.fairwinds.com/owned-by: "Fairwinds Insights"`
    */
@@ -75,6 +94,20 @@ export const KYVERNO_POLICY_SYNC_CLUSTER_RULES: PolicyRule[] = [
   {
     apiGroups: ['kyverno.io'],
     resources: ['clusterpolicies', 'policies'],
+    verbs: ['get', 'list', 'create', 'update', 'delete'],
+  },
+];
+
+/**
+ * The jobforge runner also syncs Kyverno's CEL policy kinds (`policies.kyverno.io`): the same
+ * verbs on each of their resources.
+ */
+export const KYVERNO_CEL_POLICY_SYNC_CLUSTER_RULES: PolicyRule[] = [
+  {
+    apiGroups: ['policies.kyverno.io'],
+    resources: Object.values(KYVERNO_POLICY_KINDS as Record<string, KyvernoPolicyKindInfo>)
+      .filter((k) => k.group === 'policies.kyverno.io')
+      .map((k) => k.plural),
     verbs: ['get', 'list', 'create', 'update', 'delete'],
   },
 ];
@@ -135,7 +168,9 @@ export function syncIntervalToSchedule(interval: string): string {
  * a failed run (the next run converges), with least RBAC: a ClusterRole on kyverno.io
  * clusterpolicies and policies, and a Role on the Lease lock in its namespace. Settings as env:
  * `SYNC_INTERVAL`, `DRY_RUN`, `VALIDATE_POLICIES`, `LOCK_TIMEOUT`, `LOG_LEVEL` (and for the
- * jobforge runner `MAX_REMOVALS`, `OWNER_ANNOTATION_KEY`, `OWNER_ANNOTATION_VALUE`).
+ * jobforge runner `MAX_REMOVALS`, `MAX_REMOVAL_RATIO`, `ALLOW_EMPTY_SOURCE`, `INSIGHTS_MAX_RESPONSE_BYTES`,
+ * `OWNER_ANNOTATION_KEY`, `OWNER_ANNOTATION_VALUE`). The jobforge runner also syncs the CEL
+ * policy kinds of `policies.kyverno.io`.
  */
 export class KyvernoPolicySync extends OnDemandJobRunner {
   /** The cron schedule derived from `syncInterval`. */
@@ -175,6 +210,25 @@ export class KyvernoPolicySync extends OnDemandJobRunner {
         `'maxRemovals' and 'ownerAnnotation' need runner jobforge (the Fairwinds runner has neither), got runner ${JSON.stringify(runner)}`,
       );
     }
+    for (const key of ['maxRemovalRatio', 'allowEmptySource', 'maxResponseBytes'] as const) {
+      if (runner === 'fairwinds' && props[key] !== undefined) {
+        throw new Error(
+          `'${key}' needs runner jobforge (the Fairwinds runner has no such setting), got runner ${JSON.stringify(runner)}`,
+        );
+      }
+    }
+    if (
+      props.maxRemovalRatio !== undefined &&
+      !(typeof props.maxRemovalRatio === 'number' && props.maxRemovalRatio >= 0 && props.maxRemovalRatio <= 1)
+    ) {
+      throw new Error(`'maxRemovalRatio' must be a number from 0 to 1, got ${props.maxRemovalRatio}`);
+    }
+    if (
+      props.maxResponseBytes !== undefined &&
+      (!Number.isInteger(props.maxResponseBytes) || props.maxResponseBytes < 1)
+    ) {
+      throw new Error(`'maxResponseBytes' must be a positive integer, got ${props.maxResponseBytes}`);
+    }
     const env: Record<string, string> = {
       SYNC_INTERVAL: interval,
       DRY_RUN: String(props.dryRun ?? false),
@@ -183,7 +237,10 @@ export class KyvernoPolicySync extends OnDemandJobRunner {
       LOG_LEVEL: logLevel,
     };
     if (runner === 'jobforge') {
-      env.MAX_REMOVALS = String(props.maxRemovals ?? 10);
+      env[S.maxRemovals.env] = String(props.maxRemovals ?? DEFAULT_MAX_REMOVALS);
+      if (props.maxRemovalRatio !== undefined) env[S.maxRemovalRatio.env] = String(props.maxRemovalRatio);
+      if (props.allowEmptySource !== undefined) env[S.allowEmptySource.env] = String(props.allowEmptySource);
+      if (props.maxResponseBytes !== undefined) env[S.maxResponseBytes.env] = String(props.maxResponseBytes);
       if (props.ownerAnnotation) {
         env.OWNER_ANNOTATION_KEY = props.ownerAnnotation.key;
         env.OWNER_ANNOTATION_VALUE = props.ownerAnnotation.value;
@@ -203,7 +260,7 @@ export class KyvernoPolicySync extends OnDemandJobRunner {
         name: props.name ?? 'kyverno-policy-sync',
         clusterRules: [
           ...KYVERNO_POLICY_SYNC_CLUSTER_RULES,
-          ...(runner === 'fairwinds' ? FAIRWINDS_EXTRA_CLUSTER_RULES : []),
+          ...(runner === 'fairwinds' ? FAIRWINDS_EXTRA_CLUSTER_RULES : KYVERNO_CEL_POLICY_SYNC_CLUSTER_RULES),
         ],
         namespaceRules: [
           ...KYVERNO_POLICY_SYNC_LEASE_RULES,

@@ -27,7 +27,9 @@ const INPUT_KEYS: (keyof KyvernoPolicySyncInputs)[] = [
   'ownership',
   'validate',
   'maxRemovals',
+  'maxRemovalRatio',
   'force',
+  'allowEmptySource',
   'lockNamespace',
   'lockName',
   'lockTimeoutSeconds',
@@ -74,6 +76,22 @@ export async function check(
     });
   }
   if (
+    news.maxRemovalRatio !== undefined &&
+    (typeof news.maxRemovalRatio !== 'number' || !(news.maxRemovalRatio >= 0 && news.maxRemovalRatio <= 1))
+  ) {
+    failures.push({
+      property: 'maxRemovalRatio',
+      reason: `'maxRemovalRatio' must be a number from 0 to 1, got ${news.maxRemovalRatio}`,
+    });
+  }
+  const maxBytes = news.insights?.maxResponseBytes;
+  if (maxBytes !== undefined && (!Number.isInteger(maxBytes) || maxBytes < 1)) {
+    failures.push({
+      property: 'insights',
+      reason: `'insights.maxResponseBytes' must be a positive integer, got ${maxBytes}`,
+    });
+  }
+  if (
     news.lockTimeoutSeconds !== undefined &&
     (!Number.isInteger(news.lockTimeoutSeconds) || news.lockTimeoutSeconds < 1)
   ) {
@@ -113,12 +131,13 @@ function sourceFor(inputs: KyvernoPolicySyncInputs): PolicySource {
     organization: ins.organization,
     cluster: ins.cluster,
     token: tokenFor(inputs),
+    maxResponseBytes: ins.maxResponseBytes,
   });
 }
 
 async function run(
   inputs: KyvernoPolicySyncInputs,
-  opts: { dryRun: boolean; source?: PolicySource; force?: boolean },
+  opts: { dryRun: boolean; source?: PolicySource; force?: boolean; allowEmptySource?: boolean },
 ): Promise<PolicySyncResult> {
   return syncKyvernoPolicies({
     source: opts.source ?? sourceFor(inputs),
@@ -127,7 +146,9 @@ async function run(
     dryRun: opts.dryRun,
     validate: inputs.validate ?? true,
     maxRemovals: inputs.maxRemovals,
+    maxRemovalRatio: inputs.maxRemovalRatio,
     force: opts.force ?? inputs.force ?? false,
+    allowEmptySource: opts.allowEmptySource ?? inputs.allowEmptySource ?? false,
     lock: {
       namespace: inputs.lockNamespace,
       name: inputs.lockName,
@@ -204,7 +225,7 @@ export async function update(
 export async function remove(_id: string, props: KyvernoPolicySyncOutputs): Promise<void> {
   if (!props.removeOnDelete) return;
   const nothing: PolicySource = { description: 'no policies (resource deleted)', fetchYaml: async () => [] };
-  const r = await run(props, { dryRun: false, source: nothing, force: true });
+  const r = await run(props, { dryRun: false, source: nothing, force: true, allowEmptySource: true });
   if (!r.success)
     throw new Error(`removing the synced Kyverno policies failed: ${summaryText(r)}: ${r.errors.join('; ')}`);
 }

@@ -17,6 +17,11 @@ export interface KyvernoPolicySyncInsights {
    * @default - the environment
    */
   readonly tokenConfig?: string;
+  /**
+   * Largest response accepted, in bytes; the read is aborted past it.
+   * @default 10485760 (10 MiB)
+   */
+  readonly maxResponseBytes?: number;
 }
 
 /** Plain inputs of the dynamic provider (no credentials). */
@@ -27,7 +32,9 @@ export interface KyvernoPolicySyncInputs {
   readonly ownership?: { readonly annotationKey?: string; readonly annotationValue?: string };
   readonly validate?: boolean;
   readonly maxRemovals?: number;
+  readonly maxRemovalRatio?: number;
   readonly force?: boolean;
+  readonly allowEmptySource?: boolean;
   readonly lockNamespace?: string;
   readonly lockName?: string;
   readonly lockTimeoutSeconds?: number;
@@ -61,10 +68,14 @@ export interface KyvernoPolicySyncResourceArgs {
   readonly ownership?: pulumi.Input<{ readonly annotationKey?: string; readonly annotationValue?: string }>;
   /** Kyverno CLI (when on PATH) + server-side dry-run before any write. @default true */
   readonly validate?: pulumi.Input<boolean>;
-  /** Deletion guard. @default 10 */
+  /** Deletion guard: a sync removing more policies than this removes none and fails. @default 10 */
   readonly maxRemovals?: pulumi.Input<number>;
-  /** @default false */
+  /** Ratio guard: a sync removing more than this share (0 to 1) of the owned policies removes none and fails. @default 0.5 */
+  readonly maxRemovalRatio?: pulumi.Input<number>;
+  /** Pass both deletion guards. @default false */
   readonly force?: pulumi.Input<boolean>;
+  /** Accept a source with no policies while owned policies exist (the guards still apply). @default false */
+  readonly allowEmptySource?: pulumi.Input<boolean>;
   /** @default - `$POD_NAMESPACE` or 'default' */
   readonly lockNamespace?: pulumi.Input<string>;
   /** @default 'jobforge-kyverno-policy-sync' */

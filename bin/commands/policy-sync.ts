@@ -7,6 +7,12 @@ import { PolicySource } from '../../core/policy-sync/policy-source';
 import { syncKyvernoPolicies } from '../../core/policy-sync/sync-kyverno-policies';
 import { summaryLine } from '../../core/policy-sync/sync-summary';
 import { jsonLineLogger, parseLogLevel } from '../../core/policy-sync/sync-logger';
+import {
+  DEFAULT_MAX_REMOVAL_RATIO,
+  DEFAULT_MAX_REMOVALS,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  POLICY_SYNC_SETTINGS as S,
+} from '../../core/policy-sync/sync-settings';
 
 /** Flags of `jobforge policy-sync`; each falls back to its environment variable. */
 interface PolicySyncFlags {
@@ -24,7 +30,10 @@ interface PolicySyncFlags {
   lockNamespace?: string;
   lockName?: string;
   maxRemovals?: string;
+  maxRemovalRatio?: string;
   force?: boolean;
+  allowEmptySource?: boolean;
+  maxResponseBytes?: string;
   ownerKey?: string;
   ownerValue?: string;
   requestTimeout?: string;
@@ -49,6 +58,14 @@ function intOption(value: string | undefined, name: string): number | undefined 
   if (!/^\d+$/.test(value.trim()))
     throw new Error(`'${name}' must be a non-negative integer, got ${JSON.stringify(value)}`);
   return Number(value);
+}
+
+function ratioOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const n = Number(value.trim());
+  if (!/^\d*\.?\d+$/.test(value.trim()) || !(n >= 0 && n <= 1))
+    throw new Error(`'${name}' must be a number from 0 to 1, got ${JSON.stringify(value)}`);
+  return n;
 }
 
 function required(value: string | undefined, flag: string, envName: string): string {
@@ -81,6 +98,10 @@ export async function runPolicySync(
       token: required(token, '--token-file', 'FAIRWINDS_TOKEN'),
       timeoutMs: parseGoDuration(flags.requestTimeout ?? env.INSIGHTS_TIMEOUT ?? '30s', 'INSIGHTS_TIMEOUT'),
       retries: intOption(flags.retries ?? env.INSIGHTS_RETRIES, 'INSIGHTS_RETRIES'),
+      maxResponseBytes: intOption(
+        flags.maxResponseBytes ?? env[S.maxResponseBytes.env],
+        S.maxResponseBytes.env,
+      ),
       logger,
     });
   }
@@ -89,8 +110,8 @@ export async function runPolicySync(
   const result = await syncKyvernoPolicies({
     source,
     kubeconfig: flags.kubeconfig ?? env.KUBECONFIG,
-    dryRun: flags.dryRun ?? envBool(env, 'DRY_RUN') ?? false,
-    validate: (flags.validate === false ? false : undefined) ?? envBool(env, 'VALIDATE_POLICIES') ?? true,
+    dryRun: flags.dryRun ?? envBool(env, S.dryRun.env) ?? false,
+    validate: (flags.validate === false ? false : undefined) ?? envBool(env, S.validate.env) ?? true,
     kyvernoCli: kyverno === 'none' ? false : kyverno || undefined,
     lock:
       flags.lock === false
@@ -100,8 +121,10 @@ export async function runPolicySync(
             namespace: flags.lockNamespace ?? env.LOCK_NAMESPACE,
             name: flags.lockName ?? env.LOCK_NAME,
           },
-    maxRemovals: intOption(flags.maxRemovals ?? env.MAX_REMOVALS, 'MAX_REMOVALS'),
-    force: flags.force ?? envBool(env, 'FORCE_REMOVALS') ?? false,
+    maxRemovals: intOption(flags.maxRemovals ?? env[S.maxRemovals.env], S.maxRemovals.env),
+    maxRemovalRatio: ratioOption(flags.maxRemovalRatio ?? env[S.maxRemovalRatio.env], S.maxRemovalRatio.env),
+    force: flags.force ?? envBool(env, S.force.env) ?? false,
+    allowEmptySource: flags.allowEmptySource ?? envBool(env, S.allowEmptySource.env) ?? false,
     ownership: {
       annotationKey: flags.ownerKey ?? env.OWNER_ANNOTATION_KEY,
       annotationValue: flags.ownerValue ?? env.OWNER_ANNOTATION_VALUE,
@@ -132,10 +155,10 @@ export function registerPolicySync(program: Command): void {
       'read expected policies from a directory of YAML files instead of Insights (env POLICY_DIR)',
     )
     .option('--kubeconfig <path>', 'kubeconfig (env KUBECONFIG; default ~/.kube/config or in-cluster)')
-    .option('--dry-run', 'compute and print the plan, write nothing (env DRY_RUN)')
+    .option(S.dryRun.flag, `compute and print the plan, write nothing (env ${S.dryRun.env})`)
     .option(
-      '--no-validate',
-      'skip Kyverno CLI validation; invalid policies then fail alone (env VALIDATE_POLICIES=false)',
+      S.validate.flag,
+      `skip Kyverno CLI validation; invalid policies then fail alone (env ${S.validate.env}=false)`,
     )
     .option('--kyverno <path>', "Kyverno CLI path, or 'none' (env KYVERNO_CLI; default kyverno on PATH)")
     .option('--no-lock', 'do not take the Lease lock')
@@ -152,10 +175,26 @@ export function registerPolicySync(program: Command): void {
       'name of the lock Lease (env LOCK_NAME, default jobforge-kyverno-policy-sync)',
     )
     .option(
-      '--max-removals <n>',
-      'deletion guard: fail without writing if more would be removed (env MAX_REMOVALS, default 10)',
+      `${S.maxRemovals.flag} <n>`,
+      `deletion guard: fail without writing if more would be removed (env ${S.maxRemovals.env}, default ${DEFAULT_MAX_REMOVALS})`,
     )
-    .option('--force', 'remove more than --max-removals (env FORCE_REMOVALS)')
+    .option(
+      `${S.maxRemovalRatio.flag} <ratio>`,
+      `ratio guard: fail without writing if more than this share (0 to 1) of the owned policies would be removed ` +
+        `(env ${S.maxRemovalRatio.env}, default ${DEFAULT_MAX_REMOVAL_RATIO})`,
+    )
+    .option(
+      S.force.flag,
+      `remove more than ${S.maxRemovals.flag} or ${S.maxRemovalRatio.flag} allow (env ${S.force.env})`,
+    )
+    .option(
+      S.allowEmptySource.flag,
+      `accept a source with no policies while owned policies exist (env ${S.allowEmptySource.env})`,
+    )
+    .option(
+      `${S.maxResponseBytes.flag} <bytes>`,
+      `largest Insights response accepted (env ${S.maxResponseBytes.env}, default ${DEFAULT_MAX_RESPONSE_BYTES})`,
+    )
     .option('--owner-key <key>', 'ownership annotation key (env OWNER_ANNOTATION_KEY)')
     .option('--owner-value <value>', 'ownership annotation value (env OWNER_ANNOTATION_VALUE)')
     .option('--request-timeout <duration>', 'Insights request timeout (env INSIGHTS_TIMEOUT, default 30s)')

@@ -1,5 +1,38 @@
 import { PolicySource, PolicySourceError, PolicySourceText } from './policy-source';
 import { SILENT_LOGGER, SyncLogger } from './sync-logger';
+import { DEFAULT_MAX_RESPONSE_BYTES, POLICY_SYNC_SETTINGS } from './sync-settings';
+
+/**
+ * Reads a response body, aborting the read (and the connection) once it passes `max` bytes; a
+ * declared Content-Length above `max` is refused before reading.
+ */
+async function readCapped(res: Response, max: number, url: URL): Promise<Uint8Array> {
+  const tooLarge = (): PolicySourceError =>
+    new PolicySourceError(
+      `Insights API response from ${url} is larger than ${max} bytes; refused ` +
+        `(raise ${POLICY_SYNC_SETTINGS.maxResponseBytes.env} / maxResponseBytes if it is genuine)`,
+    );
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > max) {
+    await res.body?.cancel().catch(() => undefined);
+    throw tooLarge();
+  }
+  if (!res.body) return new Uint8Array();
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
 
 /** Options of {@link insightsPolicySource}. */
 export interface InsightsPolicySourceOptions {
@@ -26,8 +59,50 @@ export interface InsightsPolicySourceOptions {
    * @default 1000
    */
   readonly retryDelayMs?: number;
+  /**
+   * Largest response accepted, in bytes (`INSIGHTS_MAX_RESPONSE_BYTES`): the read is aborted past it.
+   * @default 10485760 (10 MiB)
+   */
+  readonly maxResponseBytes?: number;
   /** @default - no logging */
   readonly logger?: SyncLogger;
+}
+
+/** `https://***@host/`: a URL text with any `user:password@` part masked, for error messages. */
+export function maskUrlCredentials(text: string): string {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1***@');
+}
+
+/**
+ * Decodes UTF-8 strictly: invalid bytes are an error saying where (byte offset, line and
+ * column), never replaced with U+FFFD.
+ */
+export function decodeUtf8Strict(bytes: Uint8Array, what: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    // Find the first invalid sequence: the lenient decoding is exact up to its first U+FFFD that
+    // the input does not spell as EF BF BD.
+    const lenient = new TextDecoder('utf-8').decode(bytes);
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let from = 0;
+    for (;;) {
+      const i = lenient.indexOf('\uFFFD', from);
+      if (i < 0) break;
+      const prefix = lenient.slice(0, i);
+      const offset = Buffer.byteLength(prefix, 'utf8');
+      if (!(buf[offset] === 0xef && buf[offset + 1] === 0xbf && buf[offset + 2] === 0xbd)) {
+        const line = prefix.split('\n').length;
+        const column = i - prefix.lastIndexOf('\n');
+        throw new PolicySourceError(
+          `${what} is not valid UTF-8: byte 0x${buf[offset].toString(16).padStart(2, '0')} at offset ${offset} ` +
+            `(line ${line}, column ${column})`,
+        );
+      }
+      from = i + 1;
+    }
+    throw new PolicySourceError(`${what} is not valid UTF-8`);
+  }
 }
 
 /** Path of the endpoint serving the cluster's Kyverno policies with app groups applied. */
@@ -53,14 +128,20 @@ function nonNegativeInt(value: number | undefined, field: string, dflt: number):
  * a {@link PolicySourceError} that says what to check.
  */
 export function insightsPolicySource(options: InsightsPolicySourceOptions): PolicySource {
+  const shownHost = JSON.stringify(maskUrlCredentials(String(options.host)));
   let base: URL;
   try {
     base = new URL(options.host);
   } catch {
-    throw new Error(`'host' must be an http(s) URL, got ${JSON.stringify(options.host)}`);
+    throw new Error(`'host' must be an http(s) URL, got ${shownHost}`);
   }
   if (base.protocol !== 'http:' && base.protocol !== 'https:') {
-    throw new Error(`'host' must be an http(s) URL, got ${JSON.stringify(options.host)}`);
+    throw new Error(`'host' must be an http(s) URL, got ${shownHost}`);
+  }
+  if (base.username !== '' || base.password !== '') {
+    throw new Error(
+      `'host' must not contain credentials (user:password@; the token is FAIRWINDS_TOKEN), got ${shownHost}`,
+    );
   }
   for (const field of ['token', 'organization', 'cluster'] as const) {
     if (typeof options[field] !== 'string' || options[field].trim() === '') {
@@ -72,6 +153,14 @@ export function insightsPolicySource(options: InsightsPolicySourceOptions): Poli
   const timeoutMs = nonNegativeInt(options.timeoutMs, 'timeoutMs', 30_000) || 30_000;
   const retries = nonNegativeInt(options.retries, 'retries', 3);
   const retryDelayMs = nonNegativeInt(options.retryDelayMs, 'retryDelayMs', 1000);
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  if (!Number.isInteger(maxResponseBytes) || maxResponseBytes < 1) {
+    throw new Error(`'maxResponseBytes' must be a positive integer, got ${options.maxResponseBytes}`);
+  }
+  const token = options.token;
+  const secrets = [...new Set([token, token.trim(), encodeURIComponent(token)])].filter((t) => t.length > 0);
+  const redact = (text: string): string =>
+    secrets.reduce((t, secret) => t.split(secret).join('[REDACTED]'), text);
   const logger = options.logger ?? SILENT_LOGGER;
   const url = new URL(
     base.pathname.replace(/\/+$/, '') + insightsPoliciesPath(options.organization, options.cluster),
@@ -100,8 +189,12 @@ export function insightsPolicySource(options: InsightsPolicySourceOptions): Poli
     }
     let body: string;
     try {
-      body = await res.text();
+      body = decodeUtf8Strict(
+        await readCapped(res, maxResponseBytes, url),
+        `Insights API response from ${url}`,
+      );
     } catch (err) {
+      if (err instanceof PolicySourceError) return { retry: false, error: err };
       return {
         retry: true,
         error: new PolicySourceError(
@@ -110,7 +203,7 @@ export function insightsPolicySource(options: InsightsPolicySourceOptions): Poli
       };
     }
     if (res.ok) return { retry: false, body };
-    const snippet = body.trim().slice(0, 200);
+    const snippet = redact(body.trim()).slice(0, 200);
     const status = `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
     if (res.status === 401 || res.status === 403) {
       return {
@@ -143,10 +236,13 @@ export function insightsPolicySource(options: InsightsPolicySourceOptions): Poli
 
   return {
     description: `Fairwinds Insights ${url.toString()}`,
+    redact,
     async fetchYaml(): Promise<PolicySourceText[]> {
       const attempts = retries + 1;
       for (let i = 1; ; i++) {
-        const r = await attempt();
+        const r = await attempt().catch((err: unknown) => {
+          throw new PolicySourceError(redact((err as Error).message));
+        });
         if (r.body !== undefined) {
           logger.log('debug', 'Fetched expected policies from Insights', {
             url: url.toString(),
@@ -154,7 +250,7 @@ export function insightsPolicySource(options: InsightsPolicySourceOptions): Poli
           });
           return [{ origin: url.toString(), yaml: r.body }];
         }
-        const error = r.error!;
+        const error = new PolicySourceError(redact(r.error!.message), r.error!.status);
         if (!r.retry) throw error;
         if (i >= attempts) {
           throw new PolicySourceError(`${error.message} (gave up after ${attempts} attempts)`, error.status);

@@ -27,12 +27,18 @@ export interface KubeRequest {
   readonly timeoutMs?: number;
 }
 
+/** What the policy sync needs from an apiserver client: one JSON request (implemented by {@link KubeRest}). */
+export interface KubeClient {
+  /** Sends one request; returns the parsed JSON body of a 2xx answer, throws a {@link KubeApiError} otherwise. */
+  request<T = unknown>(method: string, path: string, req?: KubeRequest): Promise<T>;
+}
+
 /**
  * A minimal JSON REST client for the apiserver: exact status codes, `dryRun`, preconditions and
  * field managers without going through generated clients. Authentication comes from the
  * {@link KubeTarget} (see `resolveKubeTarget`).
  */
-export class KubeRest {
+export class KubeRest implements KubeClient {
   private readonly server: URL;
 
   constructor(private readonly target: KubeTarget) {

@@ -1,16 +1,142 @@
 import { parseAllDocuments } from 'yaml';
 
-/** The Kyverno policy kinds the sync manages, with their REST resource. */
-export const KYVERNO_POLICY_KINDS = {
-  ClusterPolicy: { group: 'kyverno.io', plural: 'clusterpolicies', namespaced: false },
-  Policy: { group: 'kyverno.io', plural: 'policies', namespaced: true },
-} as const;
+const KYVERNO_V1 = ['v1', 'v2beta1'] as const;
+const CEL_CLUSTER = ['v1', 'v1beta1', 'v1alpha1'] as const;
+const CEL_NAMESPACED = ['v1', 'v1beta1'] as const;
 
-/** A kind the sync manages: `ClusterPolicy` or `Policy`. */
+/** One policy kind the sync manages: its REST resource and the versions its CRD serves. */
+export interface KyvernoPolicyKindInfo {
+  readonly group: 'kyverno.io' | 'policies.kyverno.io';
+  readonly plural: string;
+  readonly namespaced: boolean;
+  /** The versions the pinned Kyverno's CRD serves; a source may use any of them. */
+  readonly versions: readonly string[];
+  /** The version the sync lists the kind with. */
+  readonly listVersion: 'v1';
+}
+
+/**
+ * The Kyverno policy kinds the sync manages, with their REST resource and served versions, as
+ * Kyverno 1.19's CRDs define them (`config/crds/kyverno` and `config/crds/policies.kyverno.io`).
+ * The `policies.kyverno.io` kinds are Kyverno's CEL policies (Kyverno 1.14 and later).
+ */
+export const KYVERNO_POLICY_KINDS = {
+  ClusterPolicy: {
+    group: 'kyverno.io',
+    plural: 'clusterpolicies',
+    namespaced: false,
+    versions: KYVERNO_V1,
+    listVersion: 'v1',
+  },
+  Policy: {
+    group: 'kyverno.io',
+    plural: 'policies',
+    namespaced: true,
+    versions: KYVERNO_V1,
+    listVersion: 'v1',
+  },
+  ValidatingPolicy: {
+    group: 'policies.kyverno.io',
+    plural: 'validatingpolicies',
+    namespaced: false,
+    versions: CEL_CLUSTER,
+    listVersion: 'v1',
+  },
+  ImageValidatingPolicy: {
+    group: 'policies.kyverno.io',
+    plural: 'imagevalidatingpolicies',
+    namespaced: false,
+    versions: CEL_CLUSTER,
+    listVersion: 'v1',
+  },
+  MutatingPolicy: {
+    group: 'policies.kyverno.io',
+    plural: 'mutatingpolicies',
+    namespaced: false,
+    versions: CEL_CLUSTER,
+    listVersion: 'v1',
+  },
+  GeneratingPolicy: {
+    group: 'policies.kyverno.io',
+    plural: 'generatingpolicies',
+    namespaced: false,
+    versions: CEL_CLUSTER,
+    listVersion: 'v1',
+  },
+  DeletingPolicy: {
+    group: 'policies.kyverno.io',
+    plural: 'deletingpolicies',
+    namespaced: false,
+    versions: CEL_CLUSTER,
+    listVersion: 'v1',
+  },
+  NamespacedValidatingPolicy: {
+    group: 'policies.kyverno.io',
+    plural: 'namespacedvalidatingpolicies',
+    namespaced: true,
+    versions: CEL_NAMESPACED,
+    listVersion: 'v1',
+  },
+  NamespacedImageValidatingPolicy: {
+    group: 'policies.kyverno.io',
+    plural: 'namespacedimagevalidatingpolicies',
+    namespaced: true,
+    versions: CEL_NAMESPACED,
+    listVersion: 'v1',
+  },
+  NamespacedMutatingPolicy: {
+    group: 'policies.kyverno.io',
+    plural: 'namespacedmutatingpolicies',
+    namespaced: true,
+    versions: CEL_NAMESPACED,
+    listVersion: 'v1',
+  },
+  NamespacedGeneratingPolicy: {
+    group: 'policies.kyverno.io',
+    plural: 'namespacedgeneratingpolicies',
+    namespaced: true,
+    versions: CEL_NAMESPACED,
+    listVersion: 'v1',
+  },
+  NamespacedDeletingPolicy: {
+    group: 'policies.kyverno.io',
+    plural: 'namespaceddeletingpolicies',
+    namespaced: true,
+    versions: CEL_NAMESPACED,
+    listVersion: 'v1',
+  },
+} as const satisfies Record<string, KyvernoPolicyKindInfo>;
+
+/** A kind the sync manages: `ClusterPolicy`, `Policy`, or one of Kyverno's CEL policy kinds. */
 export type KyvernoPolicyKind = keyof typeof KYVERNO_POLICY_KINDS;
 
-/** The API version the sync lists and writes policies with. */
+/** The classic kinds (`kyverno.io`), the ones every Kyverno version serves. */
+export function isClassicKind(kind: KyvernoPolicyKind): boolean {
+  return KYVERNO_POLICY_KINDS[kind].group === 'kyverno.io';
+}
+
+/** True when `kind` is a kind the sync manages. */
+export function isPolicyKind(kind: unknown): kind is KyvernoPolicyKind {
+  return typeof kind === 'string' && Object.prototype.hasOwnProperty.call(KYVERNO_POLICY_KINDS, kind);
+}
+
+/** The API version the sync lists and writes `kyverno.io` policies with. */
 export const KYVERNO_POLICY_VERSION = 'v1';
+
+/**
+ * The version of `apiVersion` when it is exactly `<group>/<version>` of a version the kind's CRD
+ * serves; undefined otherwise (`kyverno.io/v1#x`, `kyverno.io/v1?x=`, `kyverno.io/v1/x`, another group).
+ */
+export function knownVersionOf(kind: KyvernoPolicyKind, apiVersion: unknown): string | undefined {
+  const info: KyvernoPolicyKindInfo = KYVERNO_POLICY_KINDS[kind];
+  return info.versions.find((v) => apiVersion === `${info.group}/${v}`);
+}
+
+/** The `apiVersion` values a kind accepts, for error messages. */
+export function acceptedApiVersions(kind: KyvernoPolicyKind): string[] {
+  const info: KyvernoPolicyKindInfo = KYVERNO_POLICY_KINDS[kind];
+  return info.versions.map((v) => `${info.group}/${v}`);
+}
 
 /** Identity of one policy: kind, namespace (namespaced kinds only) and name. */
 export interface PolicyRef {
@@ -59,15 +185,19 @@ export function policyKey(ref: PolicyRef): string {
   return ref.namespace === undefined ? `${ref.kind}/${ref.name}` : `${ref.kind}/${ref.namespace}/${ref.name}`;
 }
 
-/** The name printed in summaries: `name` for a ClusterPolicy, `namespace/name` for a Policy. */
+/**
+ * The name printed in summaries: `name` for a ClusterPolicy, `namespace/name` for a Policy, and
+ * for the CEL kinds the kind first: `ValidatingPolicy/name`, `NamespacedValidatingPolicy/namespace/name`.
+ */
 export function policyDisplayName(ref: PolicyRef): string {
-  return ref.namespace === undefined ? ref.name : `${ref.namespace}/${ref.name}`;
+  const name = ref.namespace === undefined ? ref.name : `${ref.namespace}/${ref.name}`;
+  return isClassicKind(ref.kind) ? name : `${ref.kind}/${name}`;
 }
 
 /** The identity of a policy object. */
 export function refOf(obj: KyvernoPolicyObject): PolicyRef {
   const kind = obj.kind as KyvernoPolicyKind;
-  return KYVERNO_POLICY_KINDS[kind]?.namespaced
+  return (KYVERNO_POLICY_KINDS[kind] as KyvernoPolicyKindInfo | undefined)?.namespaced
     ? { kind, name: obj.metadata.name, namespace: obj.metadata.namespace ?? 'default' }
     : { kind, name: obj.metadata.name };
 }
@@ -175,15 +305,15 @@ function toPolicyObject(
     );
   }
   const kind = value.kind;
-  if (typeof kind !== 'string' || !(kind in KYVERNO_POLICY_KINDS)) {
+  if (!isPolicyKind(kind)) {
     throw new PolicyDocumentError(
       `${where}: 'kind' must be one of ${Object.keys(KYVERNO_POLICY_KINDS).join(', ')}, got ${JSON.stringify(kind)}`,
     );
   }
   const apiVersion = value.apiVersion;
-  if (typeof apiVersion !== 'string' || !apiVersion.startsWith('kyverno.io/')) {
+  if (typeof apiVersion !== 'string' || knownVersionOf(kind, apiVersion) === undefined) {
     throw new PolicyDocumentError(
-      `${where}: 'apiVersion' must be kyverno.io/<version>, got ${JSON.stringify(apiVersion)}`,
+      `${where}: 'apiVersion' of a ${kind} must be one of ${acceptedApiVersions(kind).join(', ')}, got ${JSON.stringify(apiVersion)}`,
     );
   }
   const md = value.metadata;
@@ -202,7 +332,7 @@ function toPolicyObject(
     );
   }
   const metadata: PolicyMetadata = { name };
-  if (KYVERNO_POLICY_KINDS[kind as KyvernoPolicyKind].namespaced) {
+  if (KYVERNO_POLICY_KINDS[kind].namespaced) {
     const ns = md.namespace ?? options.defaultNamespace ?? 'default';
     if (typeof ns !== 'string' || ns.length > 63 || !DNS1123_LABEL.test(ns)) {
       throw new PolicyDocumentError(

@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { isStatus, KubeApiError, KubeRest } from './kube-rest';
+import { isStatus, KubeApiError, KubeClient } from './kube-rest';
 import { SILENT_LOGGER, SyncLogger } from './sync-logger';
 
 /** Options of {@link LeaseLock.acquire}. */
@@ -63,7 +63,7 @@ export function defaultHolderIdentity(): string {
  */
 export class LeaseLock {
   /** Acquires the lock or throws {@link LockHeldError}. */
-  static async acquire(rest: KubeRest, options: LeaseLockOptions): Promise<LeaseLock> {
+  static async acquire(rest: KubeClient, options: LeaseLockOptions): Promise<LeaseLock> {
     if (!Number.isFinite(options.timeoutMs) || options.timeoutMs < 1000) {
       throw new Error(`'lockTimeout' must be at least 1s, got ${options.timeoutMs} ms`);
     }
@@ -147,7 +147,7 @@ export class LeaseLock {
   private renewing: Promise<void> = Promise.resolve();
 
   private constructor(
-    private readonly rest: KubeRest,
+    private readonly rest: KubeClient,
     private readonly base: string,
     private lease: Lease,
     timeoutMs: number,

@@ -4,6 +4,12 @@ export interface PolicySource {
   readonly description: string;
   /** The expected policies as multi-document YAML texts. Throws a {@link PolicySourceError}. */
   fetchYaml(): Promise<PolicySourceText[]>;
+  /**
+   * Removes the source's secrets (its token) from a text; the sync passes every error and log
+   * line through it, so that a secret the remote side echoes back is never printed.
+   * @default - the text unchanged
+   */
+  redact?(text: string): string;
 }
 
 /** One YAML text of a source and where it came from (a URL without credentials, a file path). */

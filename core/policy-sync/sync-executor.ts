@@ -1,42 +1,125 @@
 import {
+  isClassicKind,
   isOwned,
+  isPolicyKind,
+  knownVersionOf,
   KYVERNO_POLICY_KINDS,
-  KYVERNO_POLICY_VERSION,
   KyvernoPolicyKind,
+  KyvernoPolicyKindInfo,
   KyvernoPolicyObject,
+  PolicyMetadata,
   PolicyOwnership,
   PolicyRef,
   policyDisplayName,
   policyKey,
   refOf,
 } from './kyverno-policy';
-import { isStatus, KubeApiError, KubeRest } from './kube-rest';
+import { isStatus, KubeApiError, KubeClient } from './kube-rest';
 import { SyncPlan } from './sync-plan';
 
-/** REST path of a policy kind's collection (`namespace` for namespaced kinds; omit to list all namespaces). */
+/** A `policyCollectionPath` version that is not one the kind's CRD serves: no request is built from it. */
+function checkedVersion(kind: KyvernoPolicyKind, version: string): string {
+  const info: KyvernoPolicyKindInfo = KYVERNO_POLICY_KINDS[kind];
+  if (!info.versions.includes(version)) {
+    throw new Error(
+      `no request for ${kind} version ${JSON.stringify(version)}: it must be one of ${info.versions.join(', ')}`,
+    );
+  }
+  return version;
+}
+
+/**
+ * REST path of a policy kind's collection (`namespace` for namespaced kinds; omit to list all
+ * namespaces), built only from the kind's registered group and plural, a served version and an
+ * encoded namespace.
+ */
 export function policyCollectionPath(
   kind: KyvernoPolicyKind,
   namespace?: string,
-  version = KYVERNO_POLICY_VERSION,
+  version: string = KYVERNO_POLICY_KINDS[kind].listVersion,
 ): string {
-  const r = KYVERNO_POLICY_KINDS[kind];
+  const r: KyvernoPolicyKindInfo = KYVERNO_POLICY_KINDS[kind];
   const ns = r.namespaced && namespace !== undefined ? `/namespaces/${encodeURIComponent(namespace)}` : '';
-  return `/apis/${r.group}/${version}${ns}/${r.plural}`;
+  return `/apis/${r.group}/${checkedVersion(kind, version)}${ns}/${r.plural}`;
 }
 
 /** REST path of one policy. */
-export function policyPath(ref: PolicyRef, version = KYVERNO_POLICY_VERSION): string {
+export function policyPath(
+  ref: PolicyRef,
+  version: string = KYVERNO_POLICY_KINDS[ref.kind].listVersion,
+): string {
   return `${policyCollectionPath(ref.kind, ref.namespace, version)}/${encodeURIComponent(ref.name)}`;
 }
 
-function versionOf(obj: KyvernoPolicyObject): string {
-  return obj.apiVersion.split('/')[1] ?? KYVERNO_POLICY_VERSION;
+/** The served version an object's `apiVersion` names; throws for anything else (never cut at `#` or `?`). */
+export function versionOf(obj: KyvernoPolicyObject): string {
+  const kind = obj.kind as KyvernoPolicyKind;
+  const version = isPolicyKind(kind) ? knownVersionOf(kind, obj.apiVersion) : undefined;
+  if (version === undefined) {
+    throw new Error(
+      `${obj.kind} ${obj.metadata.name}: 'apiVersion' ${JSON.stringify(obj.apiVersion)} is not a version its CRD serves`,
+    );
+  }
+  return version;
 }
 
-/** Lists every ClusterPolicy and every Policy of every namespace. */
-export async function listClusterPolicies(rest: KubeRest): Promise<KyvernoPolicyObject[]> {
+/**
+ * Checks that an apiserver answer to a write is the object written: its kind, group, name and
+ * namespace, and for a stored write (`previousResourceVersion` given, `''` for a create) a
+ * resourceVersion different from the previous one. Anything else (a discovery document, a Status,
+ * an empty body) means the write did not happen as reported: throws, naming what came back.
+ */
+export function verifyWriteResponse(
+  res: unknown,
+  ref: PolicyRef,
+  what: string,
+  previousResourceVersion?: string,
+): KyvernoPolicyObject {
+  const obj = res as Partial<KyvernoPolicyObject> | undefined;
+  const info: KyvernoPolicyKindInfo = KYVERNO_POLICY_KINDS[ref.kind];
+  const md = (obj && typeof obj === 'object' ? obj.metadata : undefined) as
+    Partial<PolicyMetadata> | undefined;
+  const got =
+    `kind ${JSON.stringify(obj?.kind)}, apiVersion ${JSON.stringify(obj?.apiVersion)}, ` +
+    `name ${JSON.stringify(md?.name)}${info.namespaced ? `, namespace ${JSON.stringify(md?.namespace)}` : ''}`;
+  const same =
+    obj !== undefined &&
+    obj !== null &&
+    obj.kind === ref.kind &&
+    typeof obj.apiVersion === 'string' &&
+    obj.apiVersion.startsWith(`${info.group}/`) &&
+    md?.name === ref.name &&
+    (!info.namespaced || md?.namespace === ref.namespace);
+  if (!same) {
+    throw new Error(
+      `the apiserver's answer to the ${what} is not ${policyKey(ref)} (got ${got}); it was not written`,
+    );
+  }
+  if (previousResourceVersion !== undefined) {
+    const rv = md?.resourceVersion;
+    if (typeof rv !== 'string' || rv === '' || rv === previousResourceVersion) {
+      throw new Error(
+        `the apiserver's answer to the ${what} of ${policyKey(ref)} has no new resourceVersion ` +
+          `(got ${JSON.stringify(rv)}, before ${JSON.stringify(previousResourceVersion)}); it was not written`,
+      );
+    }
+  }
+  return obj as KyvernoPolicyObject;
+}
+
+/**
+ * Lists every policy of every managed kind (all namespaces). A `kyverno.io` kind, or a kind in
+ * `requiredKinds`, that the cluster does not serve is an error; another CEL kind the cluster does
+ * not serve (Kyverno before 1.14, or its CRD not installed) has no policies.
+ */
+export async function listClusterPolicies(
+  rest: KubeClient,
+  requiredKinds: Iterable<KyvernoPolicyKind> = [],
+): Promise<KyvernoPolicyObject[]> {
+  const required = new Set(requiredKinds);
   const out: KyvernoPolicyObject[] = [];
   for (const kind of Object.keys(KYVERNO_POLICY_KINDS) as KyvernoPolicyKind[]) {
+    const info: KyvernoPolicyKindInfo = KYVERNO_POLICY_KINDS[kind];
     let cont: string | undefined;
     do {
       let page: { items?: KyvernoPolicyObject[]; metadata?: { continue?: string } };
@@ -46,13 +129,18 @@ export async function listClusterPolicies(rest: KubeRest): Promise<KyvernoPolicy
         });
       } catch (err) {
         if (isStatus(err, 404)) {
+          if (!isClassicKind(kind) && !required.has(kind)) break;
           throw new Error(
-            `the Kyverno CRDs are not installed: ${KYVERNO_POLICY_KINDS[kind].plural}.kyverno.io ${KYVERNO_POLICY_VERSION} not found`,
+            `the Kyverno CRDs are not installed: ${info.plural}.${info.group} ${info.listVersion} not found` +
+              (isClassicKind(kind)
+                ? ''
+                : ` (the source has ${kind} policies: install Kyverno's CRDs that serve ${info.group}/${info.listVersion})`),
           );
         }
         throw err;
       }
-      for (const item of page.items ?? []) out.push({ ...item, kind });
+      for (const item of page.items ?? [])
+        out.push({ ...item, apiVersion: `${info.group}/${info.listVersion}`, kind });
       cont = page.metadata?.continue || undefined;
     } while (cont);
   }
@@ -102,7 +190,7 @@ export type DryRunOutcome =
  * not dry-run.
  */
 export async function dryRunExpected(
-  rest: KubeRest,
+  rest: KubeClient,
   expected: readonly KyvernoPolicyObject[],
   cluster: readonly KyvernoPolicyObject[],
   ownership: PolicyOwnership,
@@ -122,16 +210,18 @@ export async function dryRunExpected(
           ? await rest.request<KyvernoPolicyObject>(
               'POST',
               policyCollectionPath(ref.kind, ref.namespace, versionOf(desired)),
-              {
-                query,
-                body: desired,
-              },
+              { query, body: desired },
             )
           : await rest.request<KyvernoPolicyObject>('PUT', policyPath(ref, versionOf(desired)), {
               query,
               body: mergedForUpdate(desired, current),
             });
-      return [key, { ok: true, spec: res.spec }];
+      const checked = verifyWriteResponse(
+        res,
+        ref,
+        current === undefined ? 'dry-run create' : 'dry-run update',
+      );
+      return [key, { ok: true, spec: checked.spec }];
     } catch (err) {
       if (err instanceof KubeApiError)
         return [key, { ok: false, reason: `server-side dry-run rejected it: ${err.detail}` }];
@@ -175,7 +265,7 @@ export interface ExecutionReport {
  * failed write is recorded and the others continue; the next run re-plans from the cluster.
  */
 export async function executePlan(
-  rest: KubeRest,
+  rest: KubeClient,
   plan: SyncPlan,
   options: ExecutePlanOptions,
 ): Promise<ExecutionReport> {
@@ -202,10 +292,12 @@ export async function executePlan(
   for (const c of plan.create) {
     if (!mayWrite()) return report;
     try {
-      await rest.request('POST', policyCollectionPath(c.ref.kind, c.ref.namespace, versionOf(c.desired)), {
-        query,
-        body: c.desired,
-      });
+      const res = await rest.request(
+        'POST',
+        policyCollectionPath(c.ref.kind, c.ref.namespace, versionOf(c.desired)),
+        { query, body: c.desired },
+      );
+      verifyWriteResponse(res, c.ref, 'create', '');
       report.applied.push(policyDisplayName(c.ref));
       await options.onWrite?.({ action: 'apply', policy: policyDisplayName(c.ref) });
     } catch (err) {
@@ -221,19 +313,20 @@ export async function executePlan(
     if (!mayWrite()) return report;
     const path = policyPath(u.ref, versionOf(u.desired));
     try {
+      let previous = u.current.metadata.resourceVersion ?? '';
+      let res: unknown;
       try {
-        await rest.request('PUT', path, { query, body: mergedForUpdate(u.desired, u.current) });
+        res = await rest.request('PUT', path, { query, body: mergedForUpdate(u.desired, u.current) });
       } catch (err) {
         if (!isStatus(err, 409)) throw err;
-        const fresh = await rest.request<KyvernoPolicyObject>('GET', path);
-        if (!isOwned({ ...fresh, kind: u.ref.kind }, options.ownership)) {
+        const fresh = { ...(await rest.request<KyvernoPolicyObject>('GET', path)), kind: u.ref.kind };
+        if (!isOwned(fresh, options.ownership)) {
           throw new Error('it was disowned since planning; left unchanged');
         }
-        await rest.request('PUT', path, {
-          query,
-          body: mergedForUpdate(u.desired, { ...fresh, kind: u.ref.kind }),
-        });
+        previous = fresh.metadata.resourceVersion ?? '';
+        res = await rest.request('PUT', path, { query, body: mergedForUpdate(u.desired, fresh) });
       }
+      verifyWriteResponse(res, u.ref, 'update', previous);
       report.updated.push(policyDisplayName(u.ref));
       await options.onWrite?.({ action: 'update', policy: policyDisplayName(u.ref) });
     } catch (err) {
@@ -244,13 +337,22 @@ export async function executePlan(
   for (const r of plan.remove) {
     if (!mayWrite()) return report;
     try {
-      await rest.request('DELETE', policyPath(r.ref, versionOf(r.current)), {
-        body: {
-          apiVersion: 'v1',
-          kind: 'DeleteOptions',
-          preconditions: { uid: r.current.metadata.uid, resourceVersion: r.current.metadata.resourceVersion },
+      const res = await rest.request<{ kind?: string; status?: string }>(
+        'DELETE',
+        policyPath(r.ref, versionOf(r.current)),
+        {
+          body: {
+            apiVersion: 'v1',
+            kind: 'DeleteOptions',
+            preconditions: {
+              uid: r.current.metadata.uid,
+              resourceVersion: r.current.metadata.resourceVersion,
+            },
+          },
         },
-      });
+      );
+      // A custom resource's DELETE answers the deleted object; a Status of Success is a delete too.
+      if (!(res?.kind === 'Status' && res.status === 'Success')) verifyWriteResponse(res, r.ref, 'delete');
       report.removed.push(policyDisplayName(r.ref));
       await options.onWrite?.({ action: 'remove', policy: policyDisplayName(r.ref) });
     } catch (err) {

@@ -4,19 +4,21 @@ import { resolveKubeTarget } from './kube-auth';
 import { findKyvernoCli, PolicyValidationIssue, validateWithKyvernoCli } from './kyverno-cli';
 import {
   DEFAULT_OWNERSHIP,
+  isOwned,
   parsePolicyDocuments,
   PolicyOwnership,
   policyDisplayName,
   policyKey,
   refOf,
 } from './kyverno-policy';
-import { KubeRest } from './kube-rest';
+import { KubeClient, KubeRest } from './kube-rest';
 import { LeaseLock } from './lease-lock';
 import { PolicySource } from './policy-source';
 import { dryRunExpected, executePlan, listClusterPolicies, PolicyWriteEvent } from './sync-executor';
 import { ExpectedPolicy, planSync, SyncPlan } from './sync-plan';
 import { PolicySyncResult, summaryText } from './sync-summary';
 import { SILENT_LOGGER, SyncLogger } from './sync-logger';
+import { DEFAULT_MAX_REMOVAL_RATIO, DEFAULT_MAX_REMOVALS, settingHint } from './sync-settings';
 
 /** Options of {@link syncKyvernoPolicies}. */
 export interface SyncKyvernoPoliciesOptions {
@@ -70,16 +72,31 @@ export interface SyncKyvernoPoliciesOptions {
       };
 
   /**
-   * Deletion guard: a run that would remove more policies than this removes none and fails, unless `force`.
+   * Deletion guard: a run that would remove more policies than this removes none and fails, unless `force` (`MAX_REMOVALS`).
    * @default 10
    */
   readonly maxRemovals?: number;
 
   /**
-   * Allow removing more than `maxRemovals` policies.
+   * Ratio guard: a run that would remove more than this share (0 to 1) of the owned policies in
+   * the cluster removes none and fails, unless `force` (`MAX_REMOVAL_RATIO`). Exactly the share passes.
+   * @default 0.5
+   */
+  readonly maxRemovalRatio?: number;
+
+  /**
+   * Allow removing more than `maxRemovals` policies or more than `maxRemovalRatio` of them (`FORCE_REMOVALS`).
    * @default false
    */
   readonly force?: boolean;
+
+  /**
+   * Accept a source with no policies (an empty body, `---`, a List without items) while owned
+   * policies exist (`ALLOW_EMPTY_SOURCE`). Refused by default: an empty answer is more often an
+   * outage than an intent. The deletion guards still apply (`force`).
+   * @default false
+   */
+  readonly allowEmptySource?: boolean;
 
   /**
    * Field manager recorded on every write.
@@ -98,14 +115,19 @@ export interface SyncKyvernoPoliciesOptions {
 
   /** Called after each successful write (progress reporting). */
   readonly onWrite?: (event: PolicyWriteEvent) => void | Promise<void>;
+
+  /**
+   * The apiserver client, instead of one built from `kubeconfig` (for tests).
+   * @default - a {@link KubeRest} on `kubeconfig`
+   */
+  readonly client?: KubeClient;
 }
 
 /** Default Lease name of the sync lock. */
 export const DEFAULT_LOCK_NAME = 'jobforge-kyverno-policy-sync';
 /** Default `LOCK_TIMEOUT`: 30 minutes. */
 export const DEFAULT_LOCK_TIMEOUT_MS = 30 * 60 * 1000;
-/** Default deletion guard. */
-export const DEFAULT_MAX_REMOVALS = 10;
+export { DEFAULT_MAX_REMOVALS, DEFAULT_MAX_REMOVAL_RATIO } from './sync-settings';
 
 const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
@@ -141,7 +163,9 @@ class SyncFailure extends Error {
  */
 export async function syncKyvernoPolicies(options: SyncKyvernoPoliciesOptions): Promise<PolicySyncResult> {
   const started = Date.now();
-  const logger = options.logger ?? SILENT_LOGGER;
+  // Whatever the source knows to be secret (its token) never reaches a log line or the result.
+  const redact = (text: string): string => options.source.redact?.(text) ?? text;
+  const logger = redactingLogger(options.logger ?? SILENT_LOGGER, redact);
   const ownership: PolicyOwnership = { ...DEFAULT_OWNERSHIP, ...stripUndefined(options.ownership ?? {}) };
   if (!ownership.annotationKey || !ownership.annotationValue) {
     throw new Error(
@@ -151,6 +175,10 @@ export async function syncKyvernoPolicies(options: SyncKyvernoPoliciesOptions): 
   const maxRemovals = options.maxRemovals ?? DEFAULT_MAX_REMOVALS;
   if (!Number.isInteger(maxRemovals) || maxRemovals < 0) {
     throw new Error(`'maxRemovals' must be a non-negative integer, got ${options.maxRemovals}`);
+  }
+  const maxRemovalRatio = options.maxRemovalRatio ?? DEFAULT_MAX_REMOVAL_RATIO;
+  if (typeof maxRemovalRatio !== 'number' || !(maxRemovalRatio >= 0 && maxRemovalRatio <= 1)) {
+    throw new Error(`'maxRemovalRatio' must be a number from 0 to 1, got ${options.maxRemovalRatio}`);
   }
   const dryRun = options.dryRun ?? false;
   const validate = options.validate ?? true;
@@ -184,7 +212,7 @@ export async function syncKyvernoPolicies(options: SyncKyvernoPoliciesOptions): 
     });
     logger.log('info', 'Fetched expected policies', { count: expected.length });
 
-    const rest = new KubeRest(resolveKubeTarget(options.kubeconfig));
+    const rest = options.client ?? new KubeRest(resolveKubeTarget(options.kubeconfig));
     if (lockOpts && !dryRun) {
       lock = await LeaseLock.acquire(rest, {
         namespace: lockOpts.namespace ?? defaultLockNamespace(),
@@ -194,8 +222,19 @@ export async function syncKyvernoPolicies(options: SyncKyvernoPoliciesOptions): 
         logger,
       });
     }
-    const cluster = await listClusterPolicies(rest);
+    const cluster = await listClusterPolicies(
+      rest,
+      expected.map((e) => refOf(e).kind),
+    );
     logger.log('debug', 'Listed cluster policies', { count: cluster.length });
+    const owned = cluster.filter((c) => isOwned(c, ownership));
+    if (expected.length === 0 && owned.length > 0 && !options.allowEmptySource) {
+      throw new SyncFailure(
+        `empty source: ${options.source.description} has no policies while ${owned.length} owned ` +
+          `polic${owned.length === 1 ? 'y exists' : 'ies exist'}; nothing written. Check the source, or allow it with ` +
+          `${settingHint('allowEmptySource', 'true')} (removing them is still subject to the deletion guard)`,
+      );
+    }
 
     const invalid = new Map<string, string>();
     if (validate) {
@@ -246,11 +285,20 @@ export async function syncKyvernoPolicies(options: SyncKyvernoPoliciesOptions): 
       logger.log('warn', 'Policy name taken by an unowned object', { reason: c.reason });
     for (const u of plan.update) result.changes[policyDisplayName(u.ref)] = [...u.changes];
 
+    const removing = plan.remove.map((r) => policyDisplayName(r.ref)).join(', ');
     if (plan.remove.length > maxRemovals && !options.force) {
       throw new SyncFailure(
         `deletion guard: the plan removes ${plan.remove.length} policies, more than the allowed ${maxRemovals} ` +
-          `(${plan.remove.map((r) => policyDisplayName(r.ref)).join(', ')}); nothing written. ` +
-          'Check the source, or allow it with force (--force, FORCE=true) or a higher maxRemovals (MAX_REMOVALS)',
+          `(${removing}); nothing written. Check the source, or allow it with ${settingHint('force', 'true')} ` +
+          `or a higher ${settingHint('maxRemovals', String(plan.remove.length))}`,
+      );
+    }
+    if (plan.remove.length > maxRemovalRatio * owned.length && !options.force) {
+      throw new SyncFailure(
+        `deletion guard: the plan removes ${plan.remove.length} of the ${owned.length} owned policies, ` +
+          `more than the allowed share ${maxRemovalRatio} (${removing}); nothing written. Check the source, ` +
+          `or allow it with ${settingHint('force', 'true')} or a higher ` +
+          `${settingHint('maxRemovalRatio', String(Math.min(1, Math.ceil((plan.remove.length / owned.length) * 100) / 100)))}`,
       );
     }
 
@@ -286,6 +334,7 @@ export async function syncKyvernoPolicies(options: SyncKyvernoPoliciesOptions): 
     dryRun,
     durationMs: Date.now() - started,
     ...result,
+    errors: result.errors.map(redact),
   };
   logger.log(
     out.success ? 'info' : 'error',
@@ -296,6 +345,21 @@ export async function syncKyvernoPolicies(options: SyncKyvernoPoliciesOptions): 
     },
   );
   return out;
+}
+
+function redactingLogger(logger: SyncLogger, redact: (text: string) => string): SyncLogger {
+  const clean = (v: unknown): unknown =>
+    typeof v === 'string'
+      ? redact(v)
+      : Array.isArray(v)
+        ? v.map(clean)
+        : typeof v === 'object' && v !== null
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, clean(x)]))
+          : v;
+  return {
+    log: (level, msg, fields) =>
+      logger.log(level, redact(msg), fields && (clean(fields) as Record<string, unknown>)),
+  };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -8,8 +8,15 @@ export interface InsightsRequest {
   readonly authorization?: string;
 }
 
-/** How the fake Insights API answers one request: a status and body, or a hang (for timeouts). */
-export type InsightsAnswer = { status: number; body: string; contentType?: string } | 'hang';
+/**
+ * How the fake Insights API answers one request: a status and body (text or raw bytes), a body
+ * streamed without Content-Length that never ends (`endless`: this chunk repeated until the client
+ * hangs up), or a hang (for timeouts).
+ */
+export type InsightsAnswer =
+  | { status: number; body: string | Buffer; contentType?: string }
+  | { status: number; endless: Buffer }
+  | 'hang';
 
 /**
  * A local HTTP server serving the Fairwinds Insights endpoint
@@ -24,6 +31,8 @@ export interface InsightsServer {
   policies: string;
   /** Answers used, in order, before the default behaviour. */
   readonly answers: InsightsAnswer[];
+  /** Bytes written by `endless` answers before the client hung up. */
+  endlessBytesSent: number;
   close(): Promise<void>;
 }
 
@@ -39,6 +48,7 @@ export async function startInsightsServer(opts: {
     requests: [],
     policies: opts.policies ?? '',
     answers: [],
+    endlessBytesSent: 0,
     close: async () => {
       for (const res of hanging) res.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -55,10 +65,22 @@ export async function startInsightsServer(opts: {
       hanging.add(res);
       return;
     }
-    const send = (status: number, body: string, type = 'application/yaml'): void => {
+    const send = (status: number, body: string | Buffer, type = 'application/yaml'): void => {
       res.writeHead(status, { 'content-type': type });
       res.end(body);
     };
+    if (next && 'endless' in next) {
+      hanging.add(res);
+      res.writeHead(next.status, { 'content-type': 'application/yaml' });
+      const pump = (): void => {
+        while (!res.destroyed && !res.writableEnded) {
+          state.endlessBytesSent += next.endless.length;
+          if (!res.write(next.endless)) return void res.once('drain', pump);
+        }
+      };
+      res.on('close', () => hanging.delete(res));
+      return pump();
+    }
     if (next) return send(next.status, next.body, next.contentType);
     const path = `/v0/organizations/${opts.organization}/clusters/${opts.cluster}/kyverno-policies/with-app-groups-applied/yaml`;
     if (req.headers.authorization !== `Bearer ${opts.token}`)

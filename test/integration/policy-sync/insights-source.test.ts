@@ -143,3 +143,97 @@ test.each([
 ])('rejects options %j', (over, message) => {
   expect(() => source(over)).toThrow(message);
 });
+
+describe('response limits', () => {
+  test('a body larger than maxResponseBytes (declared length) is refused, not retried', async () => {
+    server.answers.push({ status: 200, body: 'x'.repeat(2048) });
+    const err = await failure(source({ maxResponseBytes: 1024 }).fetchYaml());
+    expect(err.message).toBe(
+      `Insights API response from ${server.url}/v0/organizations/acme/clusters/prod/kyverno-policies/with-app-groups-applied/yaml ` +
+        'is larger than 1024 bytes; refused (raise INSIGHTS_MAX_RESPONSE_BYTES / maxResponseBytes if it is genuine)',
+    );
+    expect(server.requests).toHaveLength(1);
+  });
+
+  test('a streamed body without a length is cut off once past the limit (the read is aborted)', async () => {
+    server.answers.push({ status: 200, endless: Buffer.alloc(64 * 1024, 'a') });
+    const err = await failure(source({ maxResponseBytes: 1024 * 1024 }).fetchYaml());
+    expect(err.message).toMatch(/is larger than 1048576 bytes; refused/);
+    // The server was stopped well before sending, say, 64 MiB: the client hung up.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(server.endlessBytesSent).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  test('the default limit is 10 MiB', async () => {
+    server.answers.push({ status: 200, body: Buffer.alloc(10 * 1024 * 1024 + 1, ' ') });
+    expect((await failure(source().fetchYaml())).message).toMatch(/is larger than 10485760 bytes/);
+    server.answers.push({ status: 200, body: Buffer.alloc(10 * 1024 * 1024, ' ') });
+    expect((await source().fetchYaml())[0].yaml).toHaveLength(10 * 1024 * 1024);
+  });
+
+  test.each([0, -1, 1.5])('maxResponseBytes %s is refused', (maxResponseBytes) => {
+    expect(() => source({ maxResponseBytes })).toThrow(
+      `'maxResponseBytes' must be a positive integer, got ${maxResponseBytes}`,
+    );
+  });
+});
+
+describe('encoding', () => {
+  test('invalid UTF-8 is refused, saying where, never replaced with U+FFFD', async () => {
+    const body = Buffer.concat([
+      Buffer.from('kind: ClusterPolicy\nmetadata:\n  name: caf'),
+      Buffer.from([0xe9]),
+      Buffer.from('\n'),
+    ]);
+    server.answers.push({ status: 200, body });
+    const err = await failure(source().fetchYaml());
+    expect(err.message).toMatch(
+      /^Insights API response from http:\/\/127.0.0.1:\d+\/\S+ is not valid UTF-8: byte 0xe9 at offset 41 \(line 3, column 12\)$/,
+    );
+    expect(server.requests).toHaveLength(1);
+  });
+
+  test('valid UTF-8, a genuine U+FFFD included, is kept as is', async () => {
+    const yaml = '# café \uFFFD ✓\n' + YAML;
+    server.answers.push({ status: 200, body: Buffer.from(yaml, 'utf8') });
+    expect((await source().fetchYaml())[0].yaml).toBe(yaml);
+  });
+
+  test('an invalid byte after a genuine U+FFFD is still found', async () => {
+    server.answers.push({ status: 200, body: Buffer.concat([Buffer.from('a\uFFFDb'), Buffer.from([0xff])]) });
+    expect((await failure(source().fetchYaml())).message).toMatch(
+      /byte 0xff at offset 5 \(line 1, column 4\)$/,
+    );
+  });
+});
+
+describe('the token is never printed', () => {
+  test('echoed by the server in an error body, it is redacted', async () => {
+    for (let i = 0; i < 3; i++)
+      server.answers.push({ status: 500, body: '{"error":"invalid token t0ken for org acme"}' });
+    const err = await failure(source({ retries: 2 }).fetchYaml());
+    expect(err.message).toContain('invalid token [REDACTED] for org acme');
+    expect(err.message).not.toContain('t0ken');
+  });
+
+  test('the source redacts the token (plain and URL-encoded) from any text', () => {
+    const s = source({ token: 'a b/c' });
+    expect(s.redact!('x a b/c y a%20b%2Fc z')).toBe('x [REDACTED] y [REDACTED] z');
+  });
+
+  test.each([
+    [
+      'https://user:pw@insights.example.com',
+      `'host' must not contain credentials (user:password@; the token is FAIRWINDS_TOKEN), got "https://***@insights.example.com"`,
+    ],
+    ['https://token@insights.example.com/', `got "https://***@insights.example.com/"`],
+    ['https://user:pw@bad host', `'host' must be an http(s) URL, got "https://***@bad host"`],
+  ])('credentials in the host %s are refused, not echoed', (host, message) => {
+    expect(() => source({ host })).toThrow(message);
+    try {
+      source({ host });
+    } catch (err) {
+      expect((err as Error).message).not.toContain('pw');
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import { Testing } from 'cdk8s';
 import {
+  KYVERNO_CEL_POLICY_SYNC_CLUSTER_RULES,
   KYVERNO_POLICY_SYNC_CLUSTER_RULES,
   KYVERNO_POLICY_SYNC_LEASE_RULES,
   KyvernoPolicySync,
@@ -59,7 +60,27 @@ test('the Fairwinds runner with JOB_TYPE=kyverno-policy-sync every 15 minutes, n
 
 test('least RBAC: policies cluster-wide, the Lease only in its namespace', () => {
   const { manifests } = synth({ runner: 'jobforge', image: 'ghcr.io/example/jobforge:0.1.0' });
-  expect(of(manifests, 'ClusterRole')[0].rules).toEqual(KYVERNO_POLICY_SYNC_CLUSTER_RULES);
+  expect(of(manifests, 'ClusterRole')[0].rules).toEqual([
+    ...KYVERNO_POLICY_SYNC_CLUSTER_RULES,
+    ...KYVERNO_CEL_POLICY_SYNC_CLUSTER_RULES,
+  ]);
+  // Every kind the sync manages, Kyverno's CEL kinds included.
+  expect(KYVERNO_CEL_POLICY_SYNC_CLUSTER_RULES[0]).toEqual({
+    apiGroups: ['policies.kyverno.io'],
+    resources: [
+      'validatingpolicies',
+      'imagevalidatingpolicies',
+      'mutatingpolicies',
+      'generatingpolicies',
+      'deletingpolicies',
+      'namespacedvalidatingpolicies',
+      'namespacedimagevalidatingpolicies',
+      'namespacedmutatingpolicies',
+      'namespacedgeneratingpolicies',
+      'namespaceddeletingpolicies',
+    ],
+    verbs: ['get', 'list', 'create', 'update', 'delete'],
+  });
   expect(of(manifests, 'Role')[0].rules).toEqual(KYVERNO_POLICY_SYNC_LEASE_RULES);
   expect(of(manifests, 'Role')[0].metadata.namespace).toBe('insights-agent');
   const verbs = of(manifests, 'ClusterRole')[0].rules.flatMap((r: Manifest) => r.verbs);
@@ -94,6 +115,23 @@ test("this project's CLI image runs `jobforge policy-sync` with its extra settin
     MAX_REMOVALS: '3',
     OWNER_ANNOTATION_KEY: 'example.com/owner',
     OWNER_ANNOTATION_VALUE: 'platform',
+  });
+  expect(env(manifests)).not.toHaveProperty('ALLOW_EMPTY_SOURCE');
+});
+
+test('the jobforge runner gets the empty-source, ratio and response-size settings as env', () => {
+  const { manifests } = synth({
+    runner: 'jobforge',
+    image: 'ghcr.io/example/jobforge:0.1.0',
+    allowEmptySource: true,
+    maxRemovalRatio: 0.25,
+    maxResponseBytes: 1048576,
+  });
+  expect(env(manifests)).toMatchObject({
+    MAX_REMOVALS: '10',
+    ALLOW_EMPTY_SOURCE: 'true',
+    MAX_REMOVAL_RATIO: '0.25',
+    INSIGHTS_MAX_RESPONSE_BYTES: '1048576',
   });
 });
 
@@ -139,6 +177,18 @@ describe('rejects', () => {
     [
       { runner: 'jobforge', image: 'a/b:1', maxRemovals: -1 },
       `'maxRemovals' must be a non-negative integer, got -1`,
+    ],
+    [
+      { runner: 'jobforge', image: 'a/b:1', maxRemovalRatio: 2 },
+      `'maxRemovalRatio' must be a number from 0 to 1, got 2`,
+    ],
+    [
+      { runner: 'jobforge', image: 'a/b:1', maxResponseBytes: 0 },
+      `'maxResponseBytes' must be a positive integer, got 0`,
+    ],
+    [
+      { allowEmptySource: true },
+      `'allowEmptySource' needs runner jobforge (the Fairwinds runner has no such setting), got runner "fairwinds"`,
     ],
     [
       { maxRemovals: 3 },

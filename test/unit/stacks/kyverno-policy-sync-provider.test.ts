@@ -4,6 +4,7 @@ import {
   KyvernoPolicySyncInputs,
 } from '../../../stacks/kyverno-policy-sync';
 import * as impl from '../../../stacks/kyverno-policy-sync-provider';
+import * as syncModule from '../../../core/policy-sync/sync-kyverno-policies';
 
 const INSIGHTS = { host: 'https://insights.example.com', organization: 'acme', cluster: 'prod' };
 
@@ -39,6 +40,16 @@ describe('check', () => {
       { policyDirectory: '/p', maxRemovals: -1 },
       'maxRemovals',
       `'maxRemovals' must be a non-negative integer, got -1`,
+    ],
+    [
+      { policyDirectory: '/p', maxRemovalRatio: 1.5 },
+      'maxRemovalRatio',
+      `'maxRemovalRatio' must be a number from 0 to 1, got 1.5`,
+    ],
+    [
+      { insights: { ...INSIGHTS, maxResponseBytes: 0 } },
+      'insights',
+      `'insights.maxResponseBytes' must be a positive integer, got 0`,
     ],
     [
       { policyDirectory: '/p', lockTimeoutSeconds: 0.5 },
@@ -90,20 +101,73 @@ describe('diff', () => {
   });
 });
 
-test('delete leaves the policies unless removeOnDelete', async () => {
-  // No cluster is reachable here: with removeOnDelete off, delete must not try.
-  await expect(
-    impl.remove('id', {
-      policyDirectory: '/nonexistent',
-      applied: [],
-      updated: [],
+describe('delete (removeOnDelete)', () => {
+  const props = (removeOnDelete?: boolean) => ({
+    policyDirectory: '/nonexistent',
+    maxRemovals: 2,
+    maxRemovalRatio: 0.1,
+    ...(removeOnDelete === undefined ? {} : { removeOnDelete }),
+    applied: [],
+    updated: [],
+    removed: [],
+    unchanged: 0,
+    conflicts: [],
+    summary: '',
+    syncedAt: '',
+  });
+  const ok = {
+    success: true,
+    dryRun: false,
+    durationMs: 1,
+    applied: [],
+    updated: [],
+    removed: ['a', 'b', 'c'],
+    failed: [],
+    unchanged: [],
+    conflicts: [],
+    errors: [],
+    changes: {},
+  };
+  let spy: jest.SpyInstance;
+  beforeEach(() => {
+    spy = jest.spyOn(syncModule, 'syncKyvernoPolicies').mockResolvedValue(ok);
+  });
+  afterEach(() => spy.mockRestore());
+
+  test.each([undefined, false])(
+    'removeOnDelete %s: delete leaves the policies, no sync runs',
+    async (flag) => {
+      await expect(impl.remove('id', props(flag))).resolves.toBeUndefined();
+      expect(spy).not.toHaveBeenCalled();
+    },
+  );
+
+  test('removeOnDelete true: delete runs a real sync against an empty source, allowed and forced past the guards', async () => {
+    await expect(impl.remove('id', props(true))).resolves.toBeUndefined();
+    expect(spy).toHaveBeenCalledTimes(1);
+    const opts = spy.mock.calls[0][0];
+    expect(opts).toMatchObject({
+      dryRun: false,
+      force: true,
+      allowEmptySource: true,
+      maxRemovals: 2,
+      maxRemovalRatio: 0.1,
+    });
+    expect(await opts.source.fetchYaml()).toEqual([]);
+  });
+
+  test('removeOnDelete true: a failed removal fails the delete, naming why', async () => {
+    spy.mockResolvedValue({
+      ...ok,
+      success: false,
       removed: [],
-      unchanged: 0,
-      conflicts: [],
-      summary: '',
-      syncedAt: '',
-    }),
-  ).resolves.toBeUndefined();
+      failed: ['a'],
+      errors: ['a: remove failed: x'],
+    });
+    await expect(impl.remove('id', props(true))).rejects.toThrow(
+      'removing the synced Kyverno policies failed: Applied 0, Updated 0, Removed 0, Failed 1: a: remove failed: x',
+    );
+  });
 });
 
 test('the provider serializes to a small closure of plain data (no client, no token)', async () => {

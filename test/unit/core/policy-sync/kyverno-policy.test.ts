@@ -5,6 +5,7 @@ import {
   PolicyDocumentError,
   policyDisplayName,
   policyKey,
+  refOf,
 } from '../../../../core/policy-sync/kyverno-policy';
 
 const opts = { ownership: DEFAULT_OWNERSHIP };
@@ -54,6 +55,33 @@ describe('parsePolicyDocuments', () => {
     ).toBe('kyverno');
   });
 
+  test("Kyverno's CEL kinds: group policies.kyverno.io, cluster-wide and namespaced, named with their kind", () => {
+    const yaml = [
+      'apiVersion: policies.kyverno.io/v1\nkind: ValidatingPolicy\nmetadata: { name: vp, namespace: ignored }\nspec: { validations: [] }\n',
+      'apiVersion: policies.kyverno.io/v1beta1\nkind: NamespacedValidatingPolicy\nmetadata: { name: nvp }\nspec: {}\n',
+      'apiVersion: policies.kyverno.io/v1alpha1\nkind: DeletingPolicy\nmetadata: { name: dp }\nspec: {}\n',
+    ].join('---\n');
+    const ps = parse(yaml);
+    expect(ps.map((p) => [p.apiVersion, p.kind, p.metadata.name, p.metadata.namespace])).toEqual([
+      ['policies.kyverno.io/v1', 'ValidatingPolicy', 'vp', undefined],
+      ['policies.kyverno.io/v1beta1', 'NamespacedValidatingPolicy', 'nvp', 'default'],
+      ['policies.kyverno.io/v1alpha1', 'DeletingPolicy', 'dp', undefined],
+    ]);
+    expect(ps.map((p) => policyDisplayName(refOf(p)))).toEqual([
+      'ValidatingPolicy/vp',
+      'NamespacedValidatingPolicy/default/nvp',
+      'DeletingPolicy/dp',
+    ]);
+    // A ClusterPolicy and a ValidatingPolicy may share a name: they are different policies.
+    const both = parse(
+      `${CP}---\napiVersion: policies.kyverno.io/v1\nkind: ValidatingPolicy\nmetadata: { name: require-labels }\nspec: {}\n`,
+    );
+    expect(both.map((p) => policyKey(refOf(p)))).toEqual([
+      'ClusterPolicy/require-labels',
+      'ValidatingPolicy/require-labels',
+    ]);
+  });
+
   test('an empty source is no policies', () => {
     expect(parse('')).toEqual([]);
     expect(parse('# nothing\n---\n')).toEqual([]);
@@ -71,12 +99,34 @@ describe('parsePolicyDocuments', () => {
     [
       'another kind',
       'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }\n',
-      /'kind' must be one of ClusterPolicy, Policy, got "ConfigMap"/,
+      /'kind' must be one of ClusterPolicy, Policy, ValidatingPolicy, .*NamespacedDeletingPolicy, got "ConfigMap"/,
     ],
     [
       'another group',
       'apiVersion: v1\nkind: ClusterPolicy\nmetadata: { name: x }\nspec: {}\n',
-      /'apiVersion' must be kyverno.io\/<version>, got "v1"/,
+      /'apiVersion' of a ClusterPolicy must be one of kyverno.io\/v1, kyverno.io\/v2beta1, got "v1"/,
+    ],
+    ...[
+      'kyverno.io/v1#x',
+      'kyverno.io/v1?x=',
+      'kyverno.io/v1/x',
+      'kyverno.io/v1 ',
+      'kyverno.io/v9',
+      'policies.kyverno.io/v1',
+    ].map((apiVersion) => [
+      `apiVersion ${apiVersion}`,
+      `apiVersion: ${JSON.stringify(apiVersion)}\nkind: ClusterPolicy\nmetadata: { name: x }\nspec: {}\n`,
+      `test.yaml document 1: 'apiVersion' of a ClusterPolicy must be one of kyverno.io/v1, kyverno.io/v2beta1, got ${JSON.stringify(apiVersion)}`,
+    ]),
+    [
+      'a CEL kind with the classic group',
+      'apiVersion: kyverno.io/v1\nkind: ValidatingPolicy\nmetadata: { name: x }\nspec: {}\n',
+      `'apiVersion' of a ValidatingPolicy must be one of policies.kyverno.io/v1, policies.kyverno.io/v1beta1, policies.kyverno.io/v1alpha1, got "kyverno.io/v1"`,
+    ],
+    [
+      'a namespaced CEL kind with a version only cluster-wide kinds serve',
+      'apiVersion: policies.kyverno.io/v1alpha1\nkind: NamespacedValidatingPolicy\nmetadata: { name: x }\nspec: {}\n',
+      `'apiVersion' of a NamespacedValidatingPolicy must be one of policies.kyverno.io/v1, policies.kyverno.io/v1beta1, got "policies.kyverno.io/v1alpha1"`,
     ],
     [
       'no name',
@@ -108,7 +158,7 @@ describe('parsePolicyDocuments', () => {
       `${CP}---\n${CP}`,
       /test.yaml document 2: duplicate ClusterPolicy\/require-labels, first defined in test.yaml document 1/,
     ],
-  ])('rejects %s', (_what, yaml, message) => {
+  ] as [string, string, string | RegExp][])('rejects %s', (_what, yaml, message) => {
     expect(() => parse(yaml)).toThrow(PolicyDocumentError);
     expect(() => parse(yaml)).toThrow(message);
   });
