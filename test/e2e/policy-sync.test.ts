@@ -189,8 +189,12 @@ test('50 unowned policies are never touched', async () => {
 
   serve(policyYaml('owned-1'), policyYaml('owned-2'));
   expect(await sync()).toMatchObject({ success: true, applied: ['owned-1', 'owned-2'] });
-  serve(); // Insights now expects nothing: only the owned ones go.
-  expect(await sync()).toMatchObject({ success: true, removed: ['owned-1', 'owned-2'], conflicts: [] });
+  serve(); // Insights now expects nothing (allowed and forced): only the owned ones go.
+  expect(await sync({ allowEmptySource: true, force: true })).toMatchObject({
+    success: true,
+    removed: ['owned-1', 'owned-2'],
+    conflicts: [],
+  });
   expect(await resourceVersions(kubeconfig)).toEqual(seeded);
 });
 
@@ -321,6 +325,77 @@ describe('lock', () => {
   });
 });
 
+test('what a run reports as Applied or Updated has a new resourceVersion; the rest keep theirs', async () => {
+  serve(policyYaml('stay'), policyYaml('change'), policyYaml('change-ns', { namespace: 'team-a' }));
+  const first = await sync();
+  expect(first.applied).toEqual(['change', 'stay', 'team-a/change-ns']);
+  const rv1 = await resourceVersions(kubeconfig);
+  expect(Object.keys(rv1).sort()).toEqual([
+    'ClusterPolicy/change',
+    'ClusterPolicy/stay',
+    'Policy/team-a/change-ns',
+  ]);
+  serve(
+    policyYaml('stay'),
+    policyYaml('change', { message: 'v2' }),
+    policyYaml('change-ns', { namespace: 'team-a', message: 'v2' }),
+    policyYaml('new'),
+  );
+  const second = await sync();
+  expect(second).toMatchObject({ success: true, applied: ['new'], updated: ['change', 'team-a/change-ns'] });
+  const rv2 = await resourceVersions(kubeconfig);
+  const key = (n: string): string => (n.includes('/') ? `Policy/${n}` : `ClusterPolicy/${n}`);
+  for (const n of second.applied) expect(rv1[key(n)]).toBeUndefined();
+  for (const n of [...second.applied, ...second.updated]) {
+    expect(rv2[key(n)]).toMatch(/^\d+$/);
+    expect(rv2[key(n)]).not.toBe(rv1[key(n)]);
+  }
+  for (const n of second.unchanged) expect(rv2[key(n)]).toBe(rv1[key(n)]);
+});
+
+describe('a malformed apiVersion is rejected before any request', () => {
+  test.each(['kyverno.io/v1#x', 'kyverno.io/v1?x=', 'kyverno.io/v1/../v1', 'kyverno.io/v1 '])(
+    '%s: the run fails, naming it, and writes nothing',
+    async (apiVersion) => {
+      serve(policyYaml('existing'), policyYaml('other'));
+      expect((await sync()).success).toBe(true);
+      const before = await resourceVersions(kubeconfig);
+      const bad = parseYaml(policyYaml('sneaky'));
+      bad.apiVersion = apiVersion;
+      serve(policyYaml('existing', { message: 'changed' }), JSON.stringify(bad));
+      const r = await sync();
+      expect(r).toMatchObject({ success: false, applied: [], updated: [], removed: [] });
+      expect(r.errors).toEqual([
+        expect.stringContaining(
+          `document 2: 'apiVersion' of a ClusterPolicy must be one of kyverno.io/v1, kyverno.io/v2beta1, got ${JSON.stringify(apiVersion)}`,
+        ),
+      ]);
+      expect(await resourceVersions(kubeconfig)).toEqual(before);
+    },
+  );
+});
+
+describe('an empty source while owned policies exist', () => {
+  test.each([
+    ['an empty body', ''],
+    ['a lone ---', '---\n'],
+    ['a List without items', 'apiVersion: v1\nkind: List\nitems: []\n'],
+  ])('%s is refused; the owned policies stay', async (_what, body) => {
+    serve(policyYaml('owned-1'), policyYaml('owned-2', { namespace: 'team-a' }));
+    expect((await sync()).success).toBe(true);
+    const before = await resourceVersions(kubeconfig);
+    insights.policies = body;
+    const r = await sync();
+    expect(r).toMatchObject({ success: false, removed: [] });
+    expect(r.errors).toEqual([
+      expect.stringMatching(
+        /^empty source: Fairwinds Insights http:\/\/127.0.0.1:\d+\/\S+ has no policies while 2 owned policies exist; nothing written\. Check the source, or allow it with allowEmptySource \(--allow-empty-source, ALLOW_EMPTY_SOURCE=true\)/,
+      ),
+    ]);
+    expect(await resourceVersions(kubeconfig)).toEqual(before);
+  });
+});
+
 test('deletion guard: more removals than allowed removes nothing unless forced', async () => {
   serve(...['p1', 'p2', 'p3', 'p4', 'p5'].map((n) => policyYaml(n)));
   await sync();
@@ -390,6 +465,27 @@ describe('Insights API failures write nothing', () => {
         }),
       TOKEN,
       /^malformed YAML in http:\/\/127.0.0.1:\d+\/v0\/organizations\/acme\/clusters\/prod\/kyverno-policies\/with-app-groups-applied\/yaml document 1/,
+      1,
+    ],
+    [
+      'a response over the 10 MiB limit',
+      (): void => void insights.answers.push({ status: 200, body: Buffer.alloc(10 * 1024 * 1024 + 1, '#') }),
+      TOKEN,
+      /^Insights API response from http:\/\/127.0.0.1:\d+\/\S+ is larger than 10485760 bytes; refused \(raise INSIGHTS_MAX_RESPONSE_BYTES/,
+      1,
+    ],
+    [
+      'invalid UTF-8',
+      (): void =>
+        void insights.answers.push({
+          status: 200,
+          body: Buffer.concat([
+            Buffer.from(policyYaml('existing', { message: 'caf' })),
+            Buffer.from([0xc3, 0x28]),
+          ]),
+        }),
+      TOKEN,
+      /^Insights API response from http:\/\/127.0.0.1:\d+\/\S+ is not valid UTF-8: byte 0xc3 at offset \d+ \(line 22, column 1\)$/,
       1,
     ],
     [
@@ -632,6 +728,63 @@ describe('jobforge policy-sync (the CLI)', () => {
     expect(t.stderr).toContain(`'LOCK_TIMEOUT' must be a duration like 30m, 90s or 1h30m, got "soon"`);
     const d = await runCli({ ...insightsEnv(), DRY_RUN: 'maybe' });
     expect(d.stderr).toContain(`'DRY_RUN' must be true or false, got "maybe"`);
+  });
+
+  test('the token is never printed, even when the Insights server echoes it', async () => {
+    insights.answers.push({ status: 500, body: `{"error":"token ${TOKEN} is not valid for acme"}` });
+    const err = await runCli({ ...insightsEnv(), INSIGHTS_RETRIES: '0', LOG_LEVEL: 'debug' });
+    expect(err.code).toBe(1);
+    expect(JSON.parse(err.stdout).errors[0]).toMatch(/HTTP 500 .*token \[REDACTED\] is not valid for acme/);
+    insights.answers.push({ status: 200, body: `token ${TOKEN} expired` });
+    const parse = await runCli({ ...insightsEnv(), LOG_LEVEL: 'debug' });
+    expect(parse.code).toBe(1);
+    expect(JSON.parse(parse.stdout).errors[0]).toMatch(
+      /is not a Kubernetes object, got "token \[REDACTED\] expired"/,
+    );
+    for (const r of [err, parse]) {
+      expect(r.stdout + r.stderr).not.toContain(TOKEN);
+    }
+  });
+
+  test('credentials in FAIRWINDS_INSIGHTS_HOST are refused and not echoed', async () => {
+    const r = await runCli({
+      ...insightsEnv(),
+      FAIRWINDS_INSIGHTS_HOST: insights.url.replace('http://', 'http://robot:pw-s3cret@'),
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `'host' must not contain credentials (user:password@; the token is FAIRWINDS_TOKEN), got "http://***@127.0.0.1:`,
+    );
+    expect(r.stdout + r.stderr).not.toContain('pw-s3cret');
+    expect(insights.requests).toEqual([]);
+  });
+
+  test('the guards and limits are read from the environment and flags', async () => {
+    serve(...['g1', 'g2', 'g3', 'g4'].map((n) => policyYaml(n)));
+    expect((await runCli(insightsEnv())).code).toBe(0);
+    const before = await resourceVersions(kubeconfig);
+    serve(policyYaml('g1'));
+    const refused = await runCli({ ...insightsEnv(), LOG_LEVEL: 'error' });
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stdout).errors[0]).toContain(
+      'allow it with force (--force, FORCE_REMOVALS=true) or a higher maxRemovalRatio (--max-removal-ratio 0.75, MAX_REMOVAL_RATIO=0.75)',
+    );
+    const small = await runCli({ ...insightsEnv(), INSIGHTS_MAX_RESPONSE_BYTES: '100', LOG_LEVEL: 'error' });
+    expect(JSON.parse(small.stdout).errors[0]).toMatch(/is larger than 100 bytes; refused/);
+    const bad = await runCli({ ...insightsEnv(), MAX_REMOVAL_RATIO: '1.5' });
+    expect(bad.stderr).toContain(`'MAX_REMOVAL_RATIO' must be a number from 0 to 1, got "1.5"`);
+    expect(await resourceVersions(kubeconfig)).toEqual(before);
+    const ratio = await runCli({ ...insightsEnv(), MAX_REMOVAL_RATIO: '0.75' });
+    expect(JSON.parse(ratio.stdout)).toMatchObject({ success: true, removed: ['g2', 'g3', 'g4'] });
+
+    insights.policies = '';
+    const empty = await runCli({ ...insightsEnv(), LOG_LEVEL: 'error' });
+    expect(JSON.parse(empty.stdout).errors[0]).toContain(
+      'allowEmptySource (--allow-empty-source, ALLOW_EMPTY_SOURCE=true)',
+    );
+    const allowed = await runCli({ ...insightsEnv(), ALLOW_EMPTY_SOURCE: 'true' }, ['--force']);
+    expect(JSON.parse(allowed.stdout)).toMatchObject({ success: true, removed: ['g1'] });
+    expect(await resourceVersions(kubeconfig)).toEqual({});
   });
 
   test('--from-dir syncs a directory of YAML files', async () => {

@@ -142,3 +142,144 @@ export async function ensureNamespace(kubeconfig: string, name: string): Promise
   if (res.status !== 201 && res.status !== 409)
     throw new Error(`namespace ${name}: HTTP ${res.status} ${res.body}`);
 }
+
+/** Kyverno's CEL policy kinds (policies.kyverno.io) the e2e tests use, with their resource. */
+export const CEL_KINDS = {
+  ValidatingPolicy: { plural: 'validatingpolicies', namespaced: false },
+  NamespacedValidatingPolicy: { plural: 'namespacedvalidatingpolicies', namespaced: true },
+  MutatingPolicy: { plural: 'mutatingpolicies', namespaced: false },
+  GeneratingPolicy: { plural: 'generatingpolicies', namespaced: false },
+  DeletingPolicy: { plural: 'deletingpolicies', namespaced: false },
+  NamespacedDeletingPolicy: { plural: 'namespaceddeletingpolicies', namespaced: true },
+} as const;
+export type CelKind = keyof typeof CEL_KINDS;
+
+const MATCH_PODS = `  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: [v1]
+        operations: [CREATE, UPDATE]
+        resources: [pods]
+`;
+
+/** A valid policy of one of Kyverno's CEL kinds (as in Kyverno's own conformance tests); `message` varies its spec. */
+export function celPolicyYaml(
+  kind: CelKind,
+  name: string,
+  opts: {
+    message?: string;
+    namespace?: string;
+    annotations?: Record<string, string>;
+    apiVersion?: string;
+  } = {},
+): string {
+  const annotations = opts.annotations ?? { [OWNER_KEY]: OWNER_VALUE };
+  const ann = Object.entries(annotations)
+    .map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`)
+    .join('\n');
+  const message = JSON.stringify(opts.message ?? `label team is required (${name})`);
+  const spec: Record<CelKind, string> = {
+    ValidatingPolicy: `${MATCH_PODS}  validationActions: [Audit]
+  validations:
+    - expression: "has(object.metadata.labels) && 'team' in object.metadata.labels"
+      message: ${message}
+`,
+    NamespacedValidatingPolicy: `${MATCH_PODS}  validations:
+    - expression: "has(object.metadata.labels) && 'team' in object.metadata.labels"
+      message: ${message}
+`,
+    MutatingPolicy: `${MATCH_PODS}  mutations:
+    - patchType: ApplyConfiguration
+      applyConfiguration:
+        expression: 'Object{metadata: Object.metadata{labels: {"mutated-by": ${JSON.stringify(JSON.stringify(opts.message ?? name))}}}}'
+`,
+    GeneratingPolicy: `  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: [v1]
+        operations: [CREATE]
+        resources: [namespaces]
+  variables:
+    - name: nsName
+      expression: object.metadata.name
+  generate:
+    - expression: ${JSON.stringify(`generator.apply(variables.nsName, [{"kind": dyn("ConfigMap"), "apiVersion": dyn("v1"), "metadata": dyn({"name": "${opts.message ?? name}", "namespace": string(variables.nsName)})}])`)}
+`,
+    DeletingPolicy: `  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: [v1]
+        resources: [configmaps]
+  conditions:
+    - name: expired
+      expression: ${JSON.stringify(`object.metadata.name == "${opts.message ?? name}"`)}
+  schedule: "*/5 * * * *"
+`,
+    NamespacedDeletingPolicy: `  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: [v1]
+        resources: [configmaps]
+  conditions:
+    - name: expired
+      expression: ${JSON.stringify(`object.metadata.name == "${opts.message ?? name}"`)}
+  schedule: "*/5 * * * *"
+`,
+  };
+  return `apiVersion: ${opts.apiVersion ?? 'policies.kyverno.io/v1'}
+kind: ${kind}
+metadata:
+  name: ${name}
+${opts.namespace ? `  namespace: ${opts.namespace}\n` : ''}${ann ? `  annotations:\n${ann}\n` : ''}spec:
+${spec[kind]}`;
+}
+
+/** Every CEL-kind policy in the cluster, by `Kind/name` / `Kind/ns/name`. */
+export async function celPolicies(kubeconfig: string): Promise<Map<string, PolicyState>> {
+  const out = new Map<string, PolicyState>();
+  for (const [kind, { plural }] of Object.entries(CEL_KINDS)) {
+    const res = await kubeRequest(kubeconfig, 'GET', `/apis/policies.kyverno.io/v1/${plural}`);
+    if (res.status !== 200) throw new Error(`list ${plural}: HTTP ${res.status} ${res.body}`);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    for (const item of res.json<{ items: any[] }>().items) {
+      const key = item.metadata.namespace
+        ? `${kind}/${item.metadata.namespace}/${item.metadata.name}`
+        : `${kind}/${item.metadata.name}`;
+      out.set(key, {
+        key,
+        resourceVersion: item.metadata.resourceVersion,
+        annotations: item.metadata.annotations ?? {},
+        spec: item.spec,
+      });
+    }
+  }
+  return out;
+}
+
+/** Resource versions of the CEL-kind policies by key. */
+export async function celResourceVersions(kubeconfig: string): Promise<Record<string, string>> {
+  return Object.fromEntries([...(await celPolicies(kubeconfig))].map(([k, v]) => [k, v.resourceVersion]));
+}
+
+/** Waits until the apiserver serves the CEL kinds, then deletes every object of them. */
+export async function resetCelPolicies(kubeconfig: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const { plural } of Object.values(CEL_KINDS)) {
+    for (;;) {
+      const res = await kubeRequest(kubeconfig, 'GET', `/apis/policies.kyverno.io/v1/${plural}`);
+      if (res.status === 200) break;
+      if (Date.now() > deadline) throw new Error(`${plural} not served: HTTP ${res.status} ${res.body}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  for (const [key] of await celPolicies(kubeconfig)) {
+    const [kind, a, b] = key.split('/');
+    const { plural, namespaced } = CEL_KINDS[kind as CelKind];
+    const path = namespaced
+      ? `/apis/policies.kyverno.io/v1/namespaces/${a}/${plural}/${b}`
+      : `/apis/policies.kyverno.io/v1/${plural}/${a}`;
+    const res = await kubeRequest(kubeconfig, 'DELETE', path);
+    if (res.status !== 200 && res.status !== 404)
+      throw new Error(`delete ${key}: HTTP ${res.status} ${res.body}`);
+  }
+}
