@@ -214,6 +214,26 @@ spec:
   );
 });
 
+test('a CEL expression that does not compile is rejected by the Kyverno CLI: no writes at all', async () => {
+  serve(celPolicyYaml('MutatingPolicy', 'fine'));
+  expect((await sync()).success).toBe(true);
+  const before = await celResourceVersions(kubeconfig);
+  serve(
+    celPolicyYaml('MutatingPolicy', 'fine', { message: 'changed' }),
+    celPolicyYaml('ValidatingPolicy', 'good'),
+    celPolicyYaml('ValidatingPolicy', 'bad-cel').replace(
+      "has(object.metadata.labels) && 'team' in object.metadata.labels",
+      'object.metadata.labels.((',
+    ),
+  );
+  const r = await sync();
+  expect(r).toMatchObject({ success: false, applied: [], updated: [], failed: ['ValidatingPolicy/bad-cel'] });
+  expect(r.errors[1]).toMatch(
+    /^ValidatingPolicy\/bad-cel: Kyverno CLI rejected it: .*failed to compile policy bad-cel.*Syntax error/,
+  );
+  expect(await celResourceVersions(kubeconfig)).toEqual(before);
+});
+
 test('the deletion guards and the empty-source rule count CEL policies too', async () => {
   serve(
     celPolicyYaml('ValidatingPolicy', 'a'),

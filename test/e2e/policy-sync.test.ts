@@ -326,31 +326,39 @@ describe('lock', () => {
 });
 
 test('what a run reports as Applied or Updated has a new resourceVersion; the rest keep theirs', async () => {
+  const key = (n: string): string => (n.includes('/') ? `Policy/${n}` : `ClusterPolicy/${n}`);
+  // The invariant, checked on every run below, whatever it reports.
+  const syncChecked = async (): Promise<PolicySyncResult> => {
+    const before = await resourceVersions(kubeconfig);
+    const r = await sync();
+    const after = await resourceVersions(kubeconfig);
+    for (const n of [...r.applied, ...r.updated]) {
+      expect({ [n]: after[key(n)] }).toEqual({ [n]: expect.stringMatching(/^\d+$/) });
+      expect(after[key(n)]).not.toBe(before[key(n)]);
+    }
+    for (const n of r.unchanged) expect(after[key(n)]).toBe(before[key(n)]);
+    return r;
+  };
   serve(policyYaml('stay'), policyYaml('change'), policyYaml('change-ns', { namespace: 'team-a' }));
-  const first = await sync();
-  expect(first.applied).toEqual(['change', 'stay', 'team-a/change-ns']);
-  const rv1 = await resourceVersions(kubeconfig);
-  expect(Object.keys(rv1).sort()).toEqual([
-    'ClusterPolicy/change',
-    'ClusterPolicy/stay',
-    'Policy/team-a/change-ns',
-  ]);
+  expect((await syncChecked()).applied).toEqual(['change', 'stay', 'team-a/change-ns']);
   serve(
     policyYaml('stay'),
     policyYaml('change', { message: 'v2' }),
     policyYaml('change-ns', { namespace: 'team-a', message: 'v2' }),
     policyYaml('new'),
   );
-  const second = await sync();
-  expect(second).toMatchObject({ success: true, applied: ['new'], updated: ['change', 'team-a/change-ns'] });
-  const rv2 = await resourceVersions(kubeconfig);
-  const key = (n: string): string => (n.includes('/') ? `Policy/${n}` : `ClusterPolicy/${n}`);
-  for (const n of second.applied) expect(rv1[key(n)]).toBeUndefined();
-  for (const n of [...second.applied, ...second.updated]) {
-    expect(rv2[key(n)]).toMatch(/^\d+$/);
-    expect(rv2[key(n)]).not.toBe(rv1[key(n)]);
-  }
-  for (const n of second.unchanged) expect(rv2[key(n)]).toBe(rv1[key(n)]);
+  expect(await syncChecked()).toMatchObject({
+    success: true,
+    applied: ['new'],
+    updated: ['change', 'team-a/change-ns'],
+  });
+  // An apiVersion that once sent the write to the discovery endpoint (which answers 200).
+  const sneaky = parseYaml(policyYaml('sneaky'));
+  sneaky.apiVersion = 'kyverno.io/v1#x';
+  const stay = parseYaml(policyYaml('stay', { message: 'v3' }));
+  stay.apiVersion = 'kyverno.io/v1?x=';
+  serve(`${JSON.stringify(stay)}\n`, policyYaml('change', { message: 'v2' }), `${JSON.stringify(sneaky)}\n`);
+  expect((await syncChecked()).success).toBe(false);
 });
 
 describe('a malformed apiVersion is rejected before any request', () => {
