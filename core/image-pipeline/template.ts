@@ -237,7 +237,7 @@ export function placeholderNames(
       (typeof value === 'number' && Number.isFinite(value));
     if (!ok) {
       throw new Error(
-        `'${field}.${key}' must be a string, a finite number or a boolean, got ${show(value) ?? String(value)}`,
+        `'${field}.${key}' must be a string, a finite number or a boolean, got ${typeof value === 'number' ? String(value) : (show(value) ?? String(value))}`,
       );
     }
     names.add(key);

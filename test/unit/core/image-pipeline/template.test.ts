@@ -403,7 +403,11 @@ describe('typed placeholders', () => {
 
   test.each([
     [{ x: null }, "'template.variables.x' must be a string, a finite number or a boolean, got null"],
-    [{ x: Infinity }, "'template.variables.x' must be a string, a finite number or a boolean, got null"],
+    [{ x: Infinity }, "'template.variables.x' must be a string, a finite number or a boolean, got Infinity"],
+    [
+      { x: undefined },
+      "'template.variables.x' must be a string, a finite number or a boolean, got undefined",
+    ],
     [{ x: { a: 1 } }, '\'template.variables.x\' must be a string, a finite number or a boolean, got {"a":1}'],
   ])('variables %j are rejected', (variables, message) => {
     expect(() => compileTemplate({ yaml: 'a: b', variables: variables as never })).toThrow(message);
