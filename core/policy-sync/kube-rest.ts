@@ -62,6 +62,13 @@ export class KubeRest implements KubeClient {
   }
 
   private async once<T>(method: string, path: string, req: KubeRequest): Promise<T> {
+    // The path is taken literally: a query or fragment goes in `req.query`, never in the path
+    // (a `#` or `?` would silently cut the path and send the request somewhere else).
+    if (!/^\/[A-Za-z0-9._~%:@!$&'()*+,;=/-]*$/.test(path) || /\/\/|\/\.\.?(\/|$)/.test(path)) {
+      throw new Error(
+        `${method} ${JSON.stringify(path)}: not a plain API path (no '?', '#', '//', '.' or '..' segments); nothing sent`,
+      );
+    }
     const url = new URL(this.server.pathname.replace(/\/+$/, '') + path, this.server);
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
     const opts: https.RequestOptions = {

@@ -21,7 +21,6 @@ import {
   OWNER_KEY,
   OWNER_VALUE,
   policyYaml,
-  resetCelPolicies,
   resetPolicies,
   resourceVersions,
   waitForPolicyApi,
@@ -56,11 +55,13 @@ beforeAll(async () => {
   await ensureNamespace(kubeconfig, 'team-a');
   insights = await startInsightsServer({ token: TOKEN, organization: 'acme', cluster: 'prod' });
 });
-afterAll(() => insights?.close());
+afterAll(async () => {
+  await insights?.close();
+  await resetPolicies(kubeconfig); // the other suites share the cluster
+});
 beforeEach(async () => {
   serve();
   await resetPolicies(kubeconfig);
-  await resetCelPolicies(kubeconfig);
 });
 
 test('apply, update, remove; Applied/Updated changed the resourceVersion; unchanged not written; unowned left alone', async () => {

@@ -105,8 +105,9 @@ export async function createPolicy(kubeconfig: string, obj: Record<string, unkno
   if (res.status !== 201) throw new Error(`create ${md.name}: HTTP ${res.status} ${res.body}`);
 }
 
-/** Deletes every ClusterPolicy and Policy, and the sync's Leases in `default`. */
+/** Deletes every ClusterPolicy and Policy, every CEL-kind policy, and the sync's Leases in `default`. */
 export async function resetPolicies(kubeconfig: string): Promise<void> {
+  await resetCelPolicies(kubeconfig);
   for (const [key] of await clusterPolicies(kubeconfig)) {
     const parts = key.split('/');
     const path =
