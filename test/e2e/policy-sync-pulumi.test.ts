@@ -2,6 +2,7 @@
 // local file backend) against the real apiserver and a local Insights server.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { KyvernoPolicySyncResource } from '../../stacks/kyverno-policy-sync';
 import { e2eEnv } from '../support/e2e-env';
 import { InsightsServer, startInsightsServer } from '../support/insights-server';
@@ -109,4 +110,38 @@ test('destroy leaves the policies (removeOnDelete is off by default)', async () 
   const d = await handle.destroy();
   expect(d.summary.result).toBe('succeeded');
   expect(await resourceVersions(kubeconfig)).toEqual(before);
+});
+
+test('with removeOnDelete, destroy removes every owned policy (past the empty-source and ratio guards) and leaves unowned ones', async () => {
+  await resetPolicies(kubeconfig);
+  insights.answers.length = 0;
+  insights.policies = yamlStream([policyYaml('rod-a'), policyYaml('rod-b'), policyYaml('rod-c')]);
+  const stack = await pulumiStack({
+    projectName: 'jobforge-e2e-policy-sync-remove',
+    envVars: { FAIRWINDS_TOKEN: TOKEN, LOG_LEVEL: 'error' },
+    program: async () => {
+      const sync = new KyvernoPolicySyncResource('policies', {
+        insights: { host: insights.url, organization: 'acme', cluster: 'prod' },
+        kubeconfig,
+        lockNamespace: 'default',
+        lockTimeoutSeconds: 60,
+        removeOnDelete: true,
+      });
+      return { applied: sync.applied };
+    },
+  });
+  try {
+    const up = await stack.up();
+    expect(up.outputs.applied.value).toEqual(['rod-a', 'rod-b', 'rod-c']);
+    const theirs = await kubeRequest(kubeconfig, 'POST', '/apis/kyverno.io/v1/clusterpolicies', {
+      ...parseYaml(policyYaml('rod-theirs', { annotations: {} })),
+    });
+    expect(theirs.status).toBe(201);
+    const d = await stack.destroy();
+    expect(d.summary.result).toBe('succeeded');
+    expect([...(await clusterPolicies(kubeconfig)).keys()]).toEqual(['ClusterPolicy/rod-theirs']);
+  } finally {
+    await stack.cleanup();
+    await resetPolicies(kubeconfig);
+  }
 });
