@@ -24,6 +24,11 @@ export type { LeaseLockOptions } from './core/policy-sync/lease-lock';
 export { findKyvernoCli, validateWithKyvernoCli } from './core/policy-sync/kyverno-cli';
 export type { PolicyValidationIssue } from './core/policy-sync/kyverno-cli';
 export * from './core/policy-sync/sync-kyverno-policies';
+export {
+  POLICY_SYNC_SETTINGS,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  settingHint,
+} from './core/policy-sync/sync-settings';
 export * from './constructs/on-demand-job-runner';
 export * from './constructs/kyverno-policy-sync';
 export * from './stacks/kyverno-policy-sync';

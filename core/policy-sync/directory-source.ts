@@ -1,10 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PolicySource, PolicySourceError, PolicySourceText } from './policy-source';
+import { decodeUtf8Strict } from './strict-utf8';
 
 /**
  * A directory of YAML files (`*.yaml`, `*.yml`, searched recursively, read in path order) as a
- * policy source. Throws a {@link PolicySourceError} when the directory does not exist.
+ * policy source. Throws a {@link PolicySourceError} when the directory does not exist or a file
+ * is not valid UTF-8 (naming the file, the byte offset, line and column).
  */
 export function directoryPolicySource(dir: string): PolicySource {
   if (typeof dir !== 'string' || dir.trim() === '')
@@ -31,7 +33,7 @@ export function directoryPolicySource(dir: string): PolicySource {
       await walk(root);
       files.sort();
       return Promise.all(
-        files.map(async (f) => ({ origin: f, yaml: await fs.promises.readFile(f, 'utf8') })),
+        files.map(async (f) => ({ origin: f, yaml: decodeUtf8Strict(await fs.promises.readFile(f), f) })),
       );
     },
   };
