@@ -51,7 +51,9 @@ export async function startInsightsServer(opts: {
     endlessBytesSent: 0,
     close: async () => {
       for (const res of hanging) res.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
     },
   };
   const server = http.createServer((req, res) => {
