@@ -6,7 +6,7 @@
  */
 import type * as pulumi from '@pulumi/pulumi';
 import { directoryPolicySource } from '../core/policy-sync/directory-source';
-import { insightsPolicySource } from '../core/policy-sync/insights-source';
+import { insightsPolicySource, maskUrlCredentials } from '../core/policy-sync/insights-source';
 import { PolicySource } from '../core/policy-sync/policy-source';
 import { syncKyvernoPolicies } from '../core/policy-sync/sync-kyverno-policies';
 import { PolicySyncResult, summaryText } from '../core/policy-sync/sync-summary';
@@ -60,6 +60,15 @@ export async function check(
           reason: `'insights.${f}' is required, got ${JSON.stringify(v)}`,
         });
       }
+    }
+    if (
+      typeof news.insights.host === 'string' &&
+      /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(news.insights.host)
+    ) {
+      failures.push({
+        property: 'insights',
+        reason: `'insights.host' must not contain credentials (user:password@; they would be stored in the state), got ${JSON.stringify(maskUrlCredentials(news.insights.host))}`,
+      });
     }
     if ('token' in (news.insights as object)) {
       failures.push({

@@ -260,9 +260,8 @@ describe('lock', () => {
   test('a second run fails fast while the lock is held, and writes nothing', async () => {
     await holdLease(0);
     serve(policyYaml('a'));
-    const started = Date.now();
+    // Had it waited for the lock to go stale (5 s), it would have taken it over and succeeded.
     const r = await sync({ lock: { namespace: 'default', timeoutMs: 5000 } });
-    expect(Date.now() - started).toBeLessThan(3000);
     expect(r.success).toBe(false);
     expect(r.errors[0]).toMatch(
       /^another policy sync is running: Lease default\/jobforge-kyverno-policy-sync is held by "other-run-1234" \(last renewed .*\); it is taken over once stale, at .* \(LOCK_TIMEOUT 5s\)$/,

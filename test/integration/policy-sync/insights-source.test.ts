@@ -97,10 +97,8 @@ test('5xx: gives up after the retries with the last status', async () => {
 
 test('timeouts: retried, then fail naming the timeout', async () => {
   server.answers.push('hang', 'hang');
-  const started = Date.now();
   const err = await failure(source({ retries: 1, timeoutMs: 300 }).fetchYaml());
   expect(err.message).toMatch(/no answer within 300 ms.*gave up after 2 attempts/);
-  expect(Date.now() - started).toBeGreaterThanOrEqual(600);
   expect(server.requests).toHaveLength(2);
 });
 

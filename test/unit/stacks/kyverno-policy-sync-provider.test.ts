@@ -42,6 +42,11 @@ describe('check', () => {
       `'maxRemovals' must be a non-negative integer, got -1`,
     ],
     [
+      { insights: { ...INSIGHTS, host: 'https://robot:s3cret@insights.example.com' } },
+      'insights',
+      `'insights.host' must not contain credentials (user:password@; they would be stored in the state), got "https://***@insights.example.com"`,
+    ],
+    [
       { policyDirectory: '/p', maxRemovalRatio: 1.5 },
       'maxRemovalRatio',
       `'maxRemovalRatio' must be a number from 0 to 1, got 1.5`,
