@@ -2,7 +2,20 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { KyvernoPolicyObject, policyDisplayName, refOf } from './kyverno-policy';
+import { KyvernoPolicyKind, KyvernoPolicyObject, policyDisplayName, refOf } from './kyverno-policy';
+
+/**
+ * Kinds `kyverno apply` cannot validate: the pinned Kyverno 1.19.1 CLI panics (nil pointer in
+ * GeneratingPolicy.GetSpec) on any NamespacedGeneratingPolicy. For these the strict server-side
+ * dry-run against the CRD is the validation.
+ */
+export const KINDS_THE_KYVERNO_CLI_CANNOT_VALIDATE: ReadonlySet<KyvernoPolicyKind> =
+  new Set<KyvernoPolicyKind>(['NamespacedGeneratingPolicy']);
+
+/** True when `kyverno apply` validates policies of this kind (it compiles the CEL kinds' expressions). */
+export function kyvernoCliValidates(kind: string): boolean {
+  return !KINDS_THE_KYVERNO_CLI_CANNOT_VALIDATE.has(kind as KyvernoPolicyKind);
+}
 
 /** A policy the Kyverno CLI rejected, and why. */
 export interface PolicyValidationIssue {

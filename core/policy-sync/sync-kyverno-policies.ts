@@ -1,7 +1,12 @@
 import * as fs from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { resolveKubeTarget } from './kube-auth';
-import { findKyvernoCli, PolicyValidationIssue, validateWithKyvernoCli } from './kyverno-cli';
+import {
+  findKyvernoCli,
+  kyvernoCliValidates,
+  PolicyValidationIssue,
+  validateWithKyvernoCli,
+} from './kyverno-cli';
 import {
   DEFAULT_OWNERSHIP,
   isOwned,
@@ -240,7 +245,10 @@ export async function syncKyvernoPolicies(options: SyncKyvernoPoliciesOptions): 
     if (validate) {
       const cli = options.kyvernoCli === false ? undefined : (options.kyvernoCli ?? findKyvernoCli());
       if (cli) {
-        const issues: PolicyValidationIssue[] = await validateWithKyvernoCli(expected, cli);
+        const issues: PolicyValidationIssue[] = await validateWithKyvernoCli(
+          expected.filter((e) => kyvernoCliValidates(e.kind)),
+          cli,
+        );
         for (const i of issues) invalid.set(i.policy, `Kyverno CLI rejected it: ${i.reason}`);
       } else if (options.kyvernoCli !== false) {
         logger.log('warn', 'Kyverno CLI not found on PATH; validating with the server-side dry-run only');

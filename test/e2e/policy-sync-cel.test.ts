@@ -83,6 +83,11 @@ test('apply, update, remove; Applied/Updated changed the resourceVersion; unchan
     celPolicyYaml('GeneratingPolicy', 'gp'),
     celPolicyYaml('DeletingPolicy', 'dp', { apiVersion: 'policies.kyverno.io/v1beta1' }),
     celPolicyYaml('NamespacedDeletingPolicy', 'ndp', { namespace: 'team-a' }),
+    celPolicyYaml('ImageValidatingPolicy', 'ivp'),
+    celPolicyYaml('NamespacedImageValidatingPolicy', 'nivp', { namespace: 'team-a' }),
+    celPolicyYaml('NamespacedMutatingPolicy', 'nmp', { namespace: 'team-a' }),
+    // The Kyverno CLI panics on this kind: the server-side dry-run validates it.
+    celPolicyYaml('NamespacedGeneratingPolicy', 'ngp', { namespace: 'team-a' }),
     policyYaml('classic'),
   );
   const first = await sync();
@@ -92,8 +97,12 @@ test('apply, update, remove; Applied/Updated changed the resourceVersion; unchan
       'classic',
       'DeletingPolicy/dp',
       'GeneratingPolicy/gp',
+      'ImageValidatingPolicy/ivp',
       'MutatingPolicy/mp',
       'NamespacedDeletingPolicy/team-a/ndp',
+      'NamespacedGeneratingPolicy/team-a/ngp',
+      'NamespacedImageValidatingPolicy/team-a/nivp',
+      'NamespacedMutatingPolicy/team-a/nmp',
       'NamespacedValidatingPolicy/team-a/nvp',
       'ValidatingPolicy/vp',
       'ValidatingPolicy/vp-drop',
@@ -104,8 +113,12 @@ test('apply, update, remove; Applied/Updated changed the resourceVersion; unchan
   expect([...after1.keys()].sort()).toEqual([
     'DeletingPolicy/dp',
     'GeneratingPolicy/gp',
+    'ImageValidatingPolicy/ivp',
     'MutatingPolicy/mp',
     'NamespacedDeletingPolicy/team-a/ndp',
+    'NamespacedGeneratingPolicy/team-a/ngp',
+    'NamespacedImageValidatingPolicy/team-a/nivp',
+    'NamespacedMutatingPolicy/team-a/nmp',
     'NamespacedValidatingPolicy/team-a/nvp',
     'ValidatingPolicy/theirs',
     'ValidatingPolicy/vp',
@@ -126,6 +139,10 @@ test('apply, update, remove; Applied/Updated changed the resourceVersion; unchan
     celPolicyYaml('GeneratingPolicy', 'gp'),
     celPolicyYaml('DeletingPolicy', 'dp', { apiVersion: 'policies.kyverno.io/v1beta1' }),
     celPolicyYaml('NamespacedDeletingPolicy', 'ndp', { namespace: 'team-a' }),
+    celPolicyYaml('ImageValidatingPolicy', 'ivp'),
+    celPolicyYaml('NamespacedImageValidatingPolicy', 'nivp', { namespace: 'team-a' }),
+    celPolicyYaml('NamespacedMutatingPolicy', 'nmp', { namespace: 'team-a', message: 'changed' }),
+    celPolicyYaml('NamespacedGeneratingPolicy', 'ngp', { namespace: 'team-a' }),
     celPolicyYaml('ValidatingPolicy', 'theirs', { message: 'ours' }),
     policyYaml('classic'),
   );
@@ -133,7 +150,11 @@ test('apply, update, remove; Applied/Updated changed the resourceVersion; unchan
   expect(second).toMatchObject({
     success: true,
     applied: [],
-    updated: ['NamespacedValidatingPolicy/team-a/nvp', 'ValidatingPolicy/vp'],
+    updated: [
+      'NamespacedMutatingPolicy/team-a/nmp',
+      'NamespacedValidatingPolicy/team-a/nvp',
+      'ValidatingPolicy/vp',
+    ],
     removed: ['ValidatingPolicy/vp-drop'],
     conflicts: ['ValidatingPolicy/theirs'],
   });
@@ -142,9 +163,20 @@ test('apply, update, remove; Applied/Updated changed the resourceVersion; unchan
   expect(after2.get('ValidatingPolicy/vp')!.spec.validations[0].message).toBe('changed');
   expect(after2.has('ValidatingPolicy/vp-drop')).toBe(false);
   // What the summary calls Updated has a new resourceVersion; what it does not, the same one.
-  for (const key of ['ValidatingPolicy/vp', 'NamespacedValidatingPolicy/team-a/nvp'])
+  for (const key of [
+    'ValidatingPolicy/vp',
+    'NamespacedValidatingPolicy/team-a/nvp',
+    'NamespacedMutatingPolicy/team-a/nmp',
+  ])
     expect(after2.get(key)!.resourceVersion).not.toBe(rvs1[key]);
-  for (const key of ['MutatingPolicy/mp', 'GeneratingPolicy/gp', 'DeletingPolicy/dp'])
+  for (const key of [
+    'MutatingPolicy/mp',
+    'GeneratingPolicy/gp',
+    'DeletingPolicy/dp',
+    'ImageValidatingPolicy/ivp',
+    'NamespacedGeneratingPolicy/team-a/ngp',
+    'NamespacedImageValidatingPolicy/team-a/nivp',
+  ])
     expect(after2.get(key)!.resourceVersion).toBe(rvs1[key]);
   expect(after2.get('ValidatingPolicy/theirs')!.resourceVersion).toBe(theirsRv);
   expect(after2.get('ValidatingPolicy/theirs')!.spec.validations[0].message).toBe(

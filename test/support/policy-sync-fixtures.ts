@@ -152,6 +152,10 @@ export const CEL_KINDS = {
   GeneratingPolicy: { plural: 'generatingpolicies', namespaced: false },
   DeletingPolicy: { plural: 'deletingpolicies', namespaced: false },
   NamespacedDeletingPolicy: { plural: 'namespaceddeletingpolicies', namespaced: true },
+  ImageValidatingPolicy: { plural: 'imagevalidatingpolicies', namespaced: false },
+  NamespacedImageValidatingPolicy: { plural: 'namespacedimagevalidatingpolicies', namespaced: true },
+  NamespacedMutatingPolicy: { plural: 'namespacedmutatingpolicies', namespaced: true },
+  NamespacedGeneratingPolicy: { plural: 'namespacedgeneratingpolicies', namespaced: true },
 } as const;
 export type CelKind = keyof typeof CEL_KINDS;
 
@@ -179,7 +183,40 @@ export function celPolicyYaml(
     .map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`)
     .join('\n');
   const message = JSON.stringify(opts.message ?? `label team is required (${name})`);
+  // Images of ghcr.io/example only (never the Kyverno CLI's probe pod): verified by a public key.
+  const imageValidating = `${MATCH_PODS}  matchImageReferences:
+    - glob: ghcr.io/example/*
+  attestors:
+    - name: cosign
+      cosign:
+        key:
+          data: |
+            -----BEGIN PUBLIC KEY-----
+            MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE6QsNef3SKYhJVYSVj+ZfbPwJd0pv
+            DLYNHXITZkhIzfE+apcxDjCCkDPcJ3A3zvhPATYOOsCxYUsA6VPaUVoZ7w==
+            -----END PUBLIC KEY-----
+  validations:
+    - expression: "images.containers.map(image, verifyImageSignatures(image, [attestors.cosign])).all(e, e > 0)"
+      message: ${message}
+`;
+  const mutating = `${MATCH_PODS}  mutations:
+    - patchType: ApplyConfiguration
+      applyConfiguration:
+        expression: 'Object{metadata: Object.metadata{labels: {"mutated-by": ${JSON.stringify(JSON.stringify(opts.message ?? name))}}}}'
+`;
   const spec: Record<CelKind, string> = {
+    ImageValidatingPolicy: imageValidating,
+    NamespacedImageValidatingPolicy: imageValidating,
+    NamespacedMutatingPolicy: mutating,
+    NamespacedGeneratingPolicy: `  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: [v1]
+        operations: [CREATE]
+        resources: [configmaps]
+  generate:
+    - expression: ${JSON.stringify(`generator.apply([{"kind": dyn("Secret"), "apiVersion": dyn("v1"), "metadata": dyn({"name": "${opts.message ?? name}"})}])`)}
+`,
     ValidatingPolicy: `${MATCH_PODS}  validationActions: [Audit]
   validations:
     - expression: "has(object.metadata.labels) && 'team' in object.metadata.labels"

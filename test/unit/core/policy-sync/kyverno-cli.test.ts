@@ -1,4 +1,8 @@
-import { findKyvernoCli, parseKyvernoApplyDiagnostics } from '../../../../core/policy-sync/kyverno-cli';
+import {
+  findKyvernoCli,
+  kyvernoCliValidates,
+  parseKyvernoApplyDiagnostics,
+} from '../../../../core/policy-sync/kyverno-cli';
 
 // What `kyverno apply` 1.19 prints for rejected policies (captured from the real CLI).
 const OUTPUT = `
@@ -37,4 +41,11 @@ test('parses the skipped and invalid policies with their reasons, ignoring resou
 test('findKyvernoCli looks for an executable kyverno on PATH', () => {
   expect(findKyvernoCli('/nonexistent:/also-not')).toBeUndefined();
   expect(findKyvernoCli('')).toBeUndefined();
+});
+
+test('the kinds the Kyverno CLI validates: all but NamespacedGeneratingPolicy (its 1.19.1 CLI panics on it)', () => {
+  expect(kyvernoCliValidates('ClusterPolicy')).toBe(true);
+  expect(kyvernoCliValidates('ValidatingPolicy')).toBe(true);
+  expect(kyvernoCliValidates('GeneratingPolicy')).toBe(true);
+  expect(kyvernoCliValidates('NamespacedGeneratingPolicy')).toBe(false);
 });
