@@ -1,9 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 // Targeted tests for core/git-auth.ts beyond redactUrl (git-auth.test.ts): the secrets a redactor
 // removes, and the environment git runs in, for each kind of auth.
-import { gitAuthSecrets, gitEnvironment, redactorFor } from '../../../core/git-auth';
+import { gitAuthSecrets, gitEnvironment, redactorFor, redactUrl } from '../../../core/git-auth';
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 const KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA-secret-key\n-----END OPENSSH PRIVATE KEY-----';
@@ -41,6 +42,20 @@ describe('gitAuthSecrets and redactorFor', () => {
     // a secret inside a longer one: the longer is replaced whole
     const nested = redactorFor({ type: 'basic', username: 'u', password: 'abc' });
     expect(nested(`x ${b64('u:abc')} abc`)).toBe('x *** ***');
+  });
+
+  test('a secret inside a longer one: the longer is replaced first, whole', () => {
+    // the token c3Mt is part of the base64 of x-access-token:c3Mt
+    const header = b64('x-access-token:c3Mt');
+    expect(header).toContain('c3Mt');
+    expect(redactorFor({ type: 'token', token: 'c3Mt' })(`Basic ${header} and c3Mt`)).toBe(
+      'Basic *** and ***',
+    );
+  });
+
+  test('URL credentials: one-letter schemes and scp-like hosts with long names too', () => {
+    expect(redactUrl('x://u:p@h/r')).toBe('x://***@h/r');
+    expect(redactUrl('git@github.com:org/x.git?token=s3cr3t')).toBe('git@github.com:org/x.git?***');
   });
 
   test('secrets shorter than 3 characters are not redacted (they would mangle every message)', () => {
@@ -136,7 +151,9 @@ describe('gitEnvironment', () => {
       SSH_ASKPASS_REQUIRE: 'force',
       JOBFORGE_SSH_PASSPHRASE: 'pp-1',
     });
-    expect(env.DISPLAY).toBeDefined();
+    expect(env.DISPLAY).toBe(':0');
+    // the helper prints the passphrase from the environment, and nothing else
+    expect(execFileSync(askpass, { env: { JOBFORGE_SSH_PASSPHRASE: 'pp-1' } }).toString()).toBe('pp-1\n');
     expect(fs.statSync(askpass).mode & 0o777).toBe(0o700);
     expect(fs.readFileSync(askpass, 'utf8')).not.toContain('pp-1');
     expect(env.GIT_SSH_COMMAND).not.toContain('BatchMode');

@@ -12,6 +12,8 @@ describe('parseQuantity signs, exponents and suffixes', () => {
     ['3E-2', 0.03],
     ['1.5e+2', 150],
     ['1.', 1],
+    ['1e12', 1e12],
+    ['2E+10', 2e10],
   ])('%s = %d', (q, n) => expect(parseQuantity(q)).toBeCloseTo(n, 12));
 
   test.each([
@@ -32,7 +34,13 @@ describe('parseQuantity signs, exponents and suffixes', () => {
     ['1Ei', 1024 ** 6],
   ])('%s = %d', (q, n) => expect(parseQuantity(q)).toBe(n));
 
-  test.each(['1Ki5', '1e', '1e3Mi', '--1', '1mi', '1 Gi', 'Gi1'])('%j is not a quantity', (q) =>
-    expect(parseQuantity(q)).toBeUndefined(),
+  test.each(['1Ki5', '1e', '1e3Mi', '--1', '1mi', '1 Gi', 'Gi1', '1ie3', '1Ke3', '1e3e3'])(
+    '%j is not a quantity',
+    (q) => expect(parseQuantity(q)).toBeUndefined(),
   );
+});
+
+test('a value that is not a string is not a quantity', () => {
+  expect(parseQuantity(42 as unknown as string)).toBeUndefined();
+  expect(parseQuantity(undefined as unknown as string)).toBeUndefined();
 });
