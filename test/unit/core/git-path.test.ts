@@ -1,10 +1,16 @@
 import { checkRelativePath, joinRepoPath } from '../../../core/git-path';
 
 describe('checkRelativePath', () => {
-  test.each(['a', 'a/b.yaml', 'apps/team-a/v1.k8s.yaml', '.github/x', 'a/.gitkeep', 'a..b/c', 'C/x', 'apps/img:v1.yaml'])(
-    '%j is accepted and returned unchanged',
-    (p) => expect(checkRelativePath(p, "'path'")).toBe(p),
-  );
+  test.each([
+    'a',
+    'a/b.yaml',
+    'apps/team-a/v1.k8s.yaml',
+    '.github/x',
+    'a/.gitkeep',
+    'a..b/c',
+    'C/x',
+    'apps/img:v1.yaml',
+  ])('%j is accepted and returned unchanged', (p) => expect(checkRelativePath(p, "'path'")).toBe(p));
 
   test.each([
     [42, `'path' must be a string, got 42`],
