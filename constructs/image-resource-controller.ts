@@ -13,7 +13,16 @@ import {
   Quantity,
 } from 'cdk8s-plus-28/lib/imports/k8s';
 import { IMAGE_RESOURCE_GROUP, ImageResourceCrds } from './image-resource-crds';
-import { validateContainerImage } from './job-template';
+import { ImagePullPolicy, defaultImagePullPolicy, validateContainerImage } from './job-template';
+import {
+  APISERVER_6443_EGRESS,
+  HTTPS_EGRESS,
+  NetworkPolicyOptions,
+  addNetworkPolicy,
+  validateNamespaceList,
+  validateNetworkPolicyOptions,
+} from './network-policy';
+import { parseImageReference } from '../core/image-reference';
 
 /** Properties of {@link ImageResourceController}. */
 export interface ImageResourceControllerProps {
@@ -65,7 +74,45 @@ export interface ImageResourceControllerProps {
    * @default 8081
    */
   readonly healthPort?: number;
+
+  /**
+   * User and group the managers run as (a high non-root ID; the kubebuilder base image's
+   * `nonroot` user).
+   * @default 65532
+   */
+  readonly runAsUser?: number;
+
+  /** @default 65532 */
+  readonly runAsGroup?: number;
+
+  /** @default - `IfNotPresent` for an image pinned by digest, `Always` for a tag */
+  readonly imagePullPolicy?: ImagePullPolicy;
+
+  /** Refuse manager images not pinned by digest (`…@sha256:<hex>`). @default false */
+  readonly requireImageDigest?: boolean;
+
+  /**
+   * The managers' NetworkPolicy: ingress denied (but `metricsFromNamespaces`), egress to cluster
+   * DNS and `egress`. Add `{ cidr, ports: [22] }` for Git over SSH.
+   * @default - TCP 443 (the apiserver, ECR, Git over HTTPS) and 6443 (the apiserver's other usual port) anywhere but 169.254.169.254
+   */
+  readonly networkPolicy?: NetworkPolicyOptions;
+
+  /**
+   * Namespaces allowed to scrape the metrics port (e.g. Prometheus's).
+   * @default [] - no ingress at all
+   */
+  readonly metricsFromNamespaces?: string[];
 }
+
+/** The managers run as this user and group unless `runAsUser` / `runAsGroup` say otherwise. */
+export const MANAGER_USER_ID = 65532;
+
+/** The Checkov finding that is wrong for the managers, with its reason (no '=' in it). */
+const MANAGER_CHECKOV_SKIPS = {
+  'checkov.io/skip1':
+    'CKV_K8S_38=a controller watches and writes Kubernetes objects through the apiserver with its ServiceAccount token',
+};
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/[\w+=,.@/-]{1,512}$/;
@@ -169,6 +216,33 @@ export class ImageResourceController extends Construct {
       throw new Error(`'replicas' must be an integer of at least 1, got ${replicas}`);
     }
     validatePort('metricsPort', metricsPort);
+    const runAsUser = props.runAsUser ?? MANAGER_USER_ID;
+    const runAsGroup = props.runAsGroup ?? MANAGER_USER_ID;
+    for (const [field, v] of [
+      ['runAsUser', runAsUser],
+      ['runAsGroup', runAsGroup],
+    ] as const) {
+      if (!Number.isInteger(v) || v < 1 || v > 2147483647) {
+        throw new Error(`'${field}' must be a non-root ID from 1 to 2147483647, got ${JSON.stringify(v)}`);
+      }
+    }
+    if (props.requireImageDigest) {
+      for (const field of ['detectionImage', 'creationImage'] as const) {
+        if (parseImageReference(props[field]).digest === undefined) {
+          throw new Error(
+            `'${field}' must be pinned by digest (…@sha256:<hex>) when requireImageDigest is true, got ${JSON.stringify(props[field])}`,
+          );
+        }
+      }
+    }
+    const pullPolicy = props.imagePullPolicy;
+    if (pullPolicy !== undefined && !['Always', 'IfNotPresent', 'Never'].includes(pullPolicy)) {
+      throw new Error(
+        `'imagePullPolicy' must be Always, IfNotPresent or Never, got ${JSON.stringify(pullPolicy)}`,
+      );
+    }
+    validateNetworkPolicyOptions('networkPolicy', props.networkPolicy);
+    validateNamespaceList('metricsFromNamespaces', props.metricsFromNamespaces);
     validatePort('healthPort', healthPort);
     if (metricsPort === healthPort) {
       throw new Error(`'healthPort' must differ from 'metricsPort', got ${healthPort} for both`);
@@ -231,7 +305,7 @@ export class ImageResourceController extends Construct {
         subjects,
       });
       new KubeDeployment(scopeOf, 'Deployment', {
-        metadata: { name: m.name, namespace, labels },
+        metadata: { name: m.name, namespace, labels, annotations: { ...MANAGER_CHECKOV_SKIPS } },
         spec: {
           replicas,
           selector: {
@@ -245,11 +319,18 @@ export class ImageResourceController extends Construct {
             spec: {
               serviceAccountName: m.name,
               terminationGracePeriodSeconds: 10,
-              securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+              automountServiceAccountToken: true,
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser,
+                runAsGroup,
+                seccompProfile: { type: 'RuntimeDefault' },
+              },
               containers: [
                 {
                   name: 'manager',
                   image: m.image,
+                  imagePullPolicy: pullPolicy ?? defaultImagePullPolicy(m.image),
                   args: [
                     '--leader-elect',
                     `--metrics-bind-address=:${metricsPort}`,
@@ -286,6 +367,17 @@ export class ImageResourceController extends Construct {
         },
       });
     }
+
+    addNetworkPolicy(this, 'NetworkPolicy', {
+      name: 'image-resource-controller',
+      namespace,
+      labels: commonLabels(),
+      podLabels: selectorLabels(),
+      options: props.networkPolicy ?? {},
+      defaultEgress: [HTTPS_EGRESS, APISERVER_6443_EGRESS],
+      ingressFromNamespaces: props.metricsFromNamespaces,
+      ingressPort: metricsPort,
+    });
 
     new KubeService(this, 'MetricsService', {
       metadata: { name: this.metricsServiceName, namespace, labels: commonLabels() },

@@ -17,6 +17,7 @@ import {
 import { parseImageReference } from '../core/image-reference';
 import { parseQuantity } from '../core/quantity';
 import { NodeToleration } from '../core/node-inventory';
+import { NetworkPolicyOptions, addNetworkPolicy, validateNetworkPolicyOptions } from './network-policy';
 
 /** The name of the Job's main container (podFailurePolicy rules and logs refer to it). */
 export const MAIN_CONTAINER_NAME = 'main';
@@ -35,6 +36,28 @@ export interface SecretKeyReference {
   readonly key: string;
   /** Start the container even when the Secret or key is missing. @default false */
   readonly optional?: boolean;
+  /**
+   * Mount the key as a read-only file (`/var/run/secrets/jobforge/<secretName>/<key>`) instead of
+   * putting its value in the environment; the variable then holds the file's path (name it e.g.
+   * `API_KEY_FILE`). For programs that can read a secret from a file.
+   * @default false
+   */
+  readonly asFile?: boolean;
+}
+
+/** Where `secretEnv` entries with `asFile` are mounted: one directory per Secret. */
+export const SECRET_FILES_DIR = '/var/run/secrets/jobforge';
+
+/** How the kubelet pulls an image. */
+export type ImagePullPolicy = 'Always' | 'IfNotPresent' | 'Never';
+
+/**
+ * The pull policy jobforge sets when none is given: `IfNotPresent` for an image pinned by digest
+ * (the digest names one immutable image), `Always` for a tag (tags move; `Always` only re-checks
+ * the manifest, layers already on the node are not downloaded again).
+ */
+export function defaultImagePullPolicy(image: string): ImagePullPolicy {
+  return parseImageReference(image).digest === undefined ? 'Always' : 'IfNotPresent';
 }
 
 /** CPU, memory and ephemeral storage quantities (`500m`, `256Mi`, ...). */
@@ -238,8 +261,21 @@ export interface ContainerProps {
   readonly args?: string[];
   /** Plain environment variables. @default {} */
   readonly env?: Record<string, string>;
-  /** Environment variables read from existing Secrets. @default {} */
+  /** Environment variables read from existing Secrets (or, with `asFile`, their file paths). @default {} */
   readonly secretEnv?: Record<string, SecretKeyReference>;
+  /**
+   * Pull policy of every container.
+   * @default - `IfNotPresent` for an image pinned by digest, `Always` for a tag (see defaultImagePullPolicy)
+   */
+  readonly imagePullPolicy?: ImagePullPolicy;
+  /** Refuse images (main and init containers) not pinned by digest (`…@sha256:<hex>`). @default false */
+  readonly requireImageDigest?: boolean;
+  /**
+   * Opt in to a NetworkPolicy `<name>` for the workload's pods: all ingress denied, egress only to
+   * cluster DNS and `egress` (none by default: list what the Job needs).
+   * @default - no NetworkPolicy
+   */
+  readonly networkPolicy?: NetworkPolicyOptions;
   /**
    * Secret values (for development) put in an internal Secret `<name>-secrets` and exposed as
    * environment variables of the same names. @default {}
@@ -268,7 +304,11 @@ export interface ContainerProps {
   readonly imagePullSecret?: ImagePullSecret;
   /** @default - the namespace's default ServiceAccount */
   readonly serviceAccount?: JobServiceAccount;
-  /** @default - true when `serviceAccount` is given, false otherwise */
+  /**
+   * Mount the ServiceAccount's API token: only for pods that call the Kubernetes API. IRSA does
+   * not need it (EKS's webhook projects its own token).
+   * @default false
+   */
   readonly automountServiceAccountToken?: boolean;
   /** @default {} */
   readonly nodeSelector?: Record<string, string>;
@@ -610,6 +650,15 @@ export function validateJobWorkload(props: JobWorkloadProps, name: string, shape
 
   // Container
   validateContainerImage('image', props.image);
+  if (props.requireImageDigest !== undefined && typeof props.requireImageDigest !== 'boolean') {
+    throw new Error(`'requireImageDigest' must be a boolean, got ${show(props.requireImageDigest)}`);
+  }
+  if (props.requireImageDigest) requireDigest('image', props.image);
+  const pullPolicy = props.imagePullPolicy;
+  if (pullPolicy !== undefined && !['Always', 'IfNotPresent', 'Never'].includes(pullPolicy)) {
+    throw new Error(`'imagePullPolicy' must be Always, IfNotPresent or Never, got ${show(pullPolicy)}`);
+  }
+  validateNetworkPolicyOptions('networkPolicy', props.networkPolicy);
   checkStringList('command', props.command);
   checkStringList('args', props.args);
   validateResources('resources', props.resources);
@@ -660,6 +709,9 @@ export function validateJobWorkload(props: JobWorkloadProps, name: string, shape
       throw new Error(
         `'secretEnv.${k}.key' must be a Secret key ([-._a-zA-Z0-9]+, not '.' or '..'), got ${show(ref.key)}`,
       );
+    }
+    if (ref.asFile !== undefined && typeof ref.asFile !== 'boolean') {
+      throw new Error(`'secretEnv.${k}.asFile' must be a boolean, got ${show(ref.asFile)}`);
     }
   }
 
@@ -713,6 +765,22 @@ export function validateJobWorkload(props: JobWorkloadProps, name: string, shape
     }
   });
   checkMounts('volumeMounts', props.volumeMounts ?? []);
+  // The directories of `secretEnv` files are mounts of their own.
+  const fileMounts = new Map(secretFileVolumes(props).map((v) => [v.mountPath, v.volumeName]));
+  (props.volumeMounts ?? []).forEach((m, i) => {
+    const vName = volumeName(m, i);
+    const clash = [...fileMounts].find(
+      ([dir, vol]) =>
+        vol === vName ||
+        m.mountPath.replace(/\/+$/, '') === dir ||
+        dir.startsWith(`${m.mountPath.replace(/\/+$/, '')}/`),
+    );
+    if (clash) {
+      throw new Error(
+        `'volumeMounts[${i}]' collides with the secretEnv files mounted at ${show(clash[0])} (volume ${show(clash[1])}), got mountPath ${show(m.mountPath)} name ${show(vName)}`,
+      );
+    }
+  });
 
   // Init containers
   const containerNames = new Set<string>([MAIN_CONTAINER_NAME]);
@@ -722,6 +790,7 @@ export function validateJobWorkload(props: JobWorkloadProps, name: string, shape
       throw new Error(`'initContainers[${i}].name' must be unique and not 'main', got ${show(c.name)}`);
     containerNames.add(c.name);
     validateContainerImage(`initContainers[${i}].image`, c.image);
+    if (props.requireImageDigest) requireDigest(`initContainers[${i}].image`, c.image);
     checkStringList(`initContainers[${i}].command`, c.command);
     checkStringList(`initContainers[${i}].args`, c.args);
     validateEnvNames(`initContainers[${i}].env`, Object.keys(c.env ?? {}));
@@ -953,10 +1022,11 @@ export function addJobSupport(scope: Construct, props: JobWorkloadProps, name: s
     if (sa.create !== false) {
       new k8s.KubeServiceAccount(scope, 'ServiceAccount', {
         metadata: { name: serviceAccountName, namespace, labels, annotations: sa.annotations },
-        automountServiceAccountToken: props.automountServiceAccountToken ?? true,
+        automountServiceAccountToken: props.automountServiceAccountToken ?? false,
       });
     }
   }
+  addWorkloadNetworkPolicy(scope, props, name);
   return { namespace, serviceAccountName, pullSecretName, secretName, configMapNames };
 }
 
@@ -1024,6 +1094,10 @@ export function buildPodTemplate(
     }
   }
   for (const [k, ref] of Object.entries(props.secretEnv ?? {})) {
+    if (ref.asFile) {
+      env.push({ name: k, value: `${SECRET_FILES_DIR}/${ref.secretName}/${ref.key}` });
+      continue;
+    }
     env.push({
       name: k,
       valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key, optional: ref.optional } },
@@ -1031,6 +1105,17 @@ export function buildPodTemplate(
   }
   const volumes: k8s.Volume[] = [];
   const mounts: k8s.VolumeMount[] = [];
+  for (const f of secretFileVolumes(props)) {
+    volumes.push({
+      name: f.volumeName,
+      secret: {
+        secretName: f.secretName,
+        items: f.keys.map((key) => ({ key, path: key })),
+        optional: f.optional || undefined,
+      },
+    });
+    mounts.push({ name: f.volumeName, mountPath: f.mountPath, readOnly: true });
+  }
   (props.volumeMounts ?? []).forEach((m, i) => {
     const name = volumeName(m, i);
     volumes.push(toKubeVolume(m, name));
@@ -1043,6 +1128,7 @@ export function buildPodTemplate(
     command: c.command,
     args: c.args,
     env: c.env === undefined ? undefined : envVars(c.env),
+    imagePullPolicy: props.imagePullPolicy ?? defaultImagePullPolicy(c.image),
     resources: toKubeResources(c.resources),
     securityContext: { ...RESTRICTED_CONTAINER, ...c.securityContext },
     volumeMounts: c.volumeMounts?.map((vm) => ({ ...vm })),
@@ -1050,6 +1136,7 @@ export function buildPodTemplate(
   const main: k8s.Container = {
     name: MAIN_CONTAINER_NAME,
     image: props.image,
+    imagePullPolicy: props.imagePullPolicy ?? defaultImagePullPolicy(props.image),
     command: props.command,
     args: props.args,
     env: env.length > 0 ? env : undefined,
@@ -1062,8 +1149,7 @@ export function buildPodTemplate(
     spec: {
       restartPolicy: props.restartPolicy ?? 'Never',
       serviceAccountName: support.serviceAccountName,
-      automountServiceAccountToken:
-        props.automountServiceAccountToken ?? support.serviceAccountName !== undefined,
+      automountServiceAccountToken: props.automountServiceAccountToken ?? false,
       imagePullSecrets: support.pullSecretName === undefined ? undefined : [{ name: support.pullSecretName }],
       securityContext: { ...RESTRICTED_POD, ...props.podSecurityContext },
       initContainers: initContainers.length > 0 ? initContainers : undefined,
@@ -1098,4 +1184,49 @@ export function buildJobSpec(
         : { rules: [...props.podFailurePolicy.rules] as k8s.PodFailurePolicyRule[] },
     template,
   };
+}
+
+function requireDigest(field: string, image: string): void {
+  if (parseImageReference(image).digest === undefined) {
+    throw new Error(
+      `'${field}' must be pinned by digest (…@sha256:<hex>) when requireImageDigest is true, got ${show(image)}`,
+    );
+  }
+}
+
+/** The Secret volumes of `secretEnv` entries with `asFile`: one per Secret, in first-use order. */
+function secretFileVolumes(
+  props: ContainerProps,
+): { secretName: string; volumeName: string; mountPath: string; keys: string[]; optional: boolean }[] {
+  const bySecret = new Map<string, { keys: string[]; optional: boolean }>();
+  for (const ref of Object.values(props.secretEnv ?? {})) {
+    if (!ref?.asFile) continue;
+    const entry = bySecret.get(ref.secretName) ?? { keys: [], optional: true };
+    if (!entry.keys.includes(ref.key)) entry.keys.push(ref.key);
+    entry.optional = entry.optional && ref.optional === true;
+    bySecret.set(ref.secretName, entry);
+  }
+  return [...bySecret].map(([secretName, e], i) => ({
+    secretName,
+    volumeName: `jobforge-secret-files-${i}`,
+    mountPath: `${SECRET_FILES_DIR}/${secretName}`,
+    keys: e.keys,
+    optional: e.optional,
+  }));
+}
+
+/**
+ * The workload's opt-in NetworkPolicy (`networkPolicy`), named like the workload and selecting its
+ * pods by their name label. Call after {@link validateJobWorkload}.
+ */
+export function addWorkloadNetworkPolicy(scope: Construct, props: JobWorkloadProps, name: string): void {
+  if (props.networkPolicy === undefined) return;
+  addNetworkPolicy(scope, 'NetworkPolicy', {
+    name,
+    namespace: props.namespace,
+    labels: workloadLabels(name, props.labels),
+    podLabels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/managed-by': 'jobforge' },
+    options: props.networkPolicy,
+    defaultEgress: [],
+  });
 }

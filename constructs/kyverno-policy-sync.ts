@@ -5,7 +5,9 @@ import { parseGoDuration } from '../core/policy-sync/go-duration';
 import { KYVERNO_POLICY_KINDS, KyvernoPolicyKindInfo } from '../core/policy-sync/kyverno-policy';
 import { LogLevel, parseLogLevel } from '../core/policy-sync/sync-logger';
 import { DEFAULT_MAX_REMOVALS, POLICY_SYNC_SETTINGS as S } from '../core/policy-sync/sync-settings';
-import { ContainerResources } from './job-template';
+import { PodSecurityContext } from 'cdk8s-plus-28/lib/imports/k8s';
+import { ContainerResources, ImagePullPolicy } from './job-template';
+import { NetworkPolicyOptions } from './network-policy';
 import { InsightsSettings, OnDemandJobRunner } from './on-demand-job-runner';
 
 /** Which program the CronJob runs. */
@@ -87,6 +89,17 @@ export interface KyvernoPolicySyncProps {
   readonly resources?: ContainerResources;
   /** @default false */
   readonly suspend?: boolean;
+  /** @default { runAsUser: 65532, runAsGroup: 65532 } over the restricted defaults */
+  readonly podSecurityContext?: PodSecurityContext;
+  /** @default - `IfNotPresent` for an image pinned by digest, `Always` for a tag */
+  readonly imagePullPolicy?: ImagePullPolicy;
+  /** Refuse an image not pinned by digest. @default false */
+  readonly requireImageDigest?: boolean;
+  /**
+   * Ingress denied; egress to cluster DNS and these targets.
+   * @default - TCP 443 and 6443 anywhere but 169.254.169.254 (the apiserver, the Insights host)
+   */
+  readonly networkPolicy?: NetworkPolicyOptions;
 }
 
 /** What the sync does to policies: list, read, create, update (PUT) and delete. No patch, no watch. */
@@ -267,6 +280,11 @@ export class KyvernoPolicySync extends OnDemandJobRunner {
           ...(runner === 'fairwinds' ? FAIRWINDS_EXTRA_NAMESPACE_RULES : []),
         ],
         resources: props.resources,
+        tokenAsFile: runner === 'jobforge',
+        podSecurityContext: props.podSecurityContext,
+        imagePullPolicy: props.imagePullPolicy,
+        requireImageDigest: props.requireImageDigest,
+        networkPolicy: props.networkPolicy,
         backoffLimit: 0,
         suspend: props.suspend,
       },

@@ -19,6 +19,8 @@ const path = require('node:path');
 
 const TOOLS_DIR = __dirname;
 const MOTO_VERSION = '5.2.5';
+// The IaC scanner the e2e suite runs over every synthesized example (test/e2e/checkov.test.ts).
+const CHECKOV_VERSION = '3.3.30';
 
 /** @type {Record<string, {binaries: Record<string, {pkg: string, ldflags?: string, tags?: string}>, env?: Record<string,string>}>} */
 const FAMILIES = {
@@ -76,8 +78,14 @@ function familyKey(family, goVer) {
   return `${family}-${h.digest('hex').slice(0, 12)}`;
 }
 
+function pythonVersion() {
+  return execFileSync('python3', ['-c', 'import sys;print("%d.%d"%sys.version_info[:2])'], {
+    encoding: 'utf8',
+  }).trim();
+}
+
 function motoKey() {
-  return `moto-${MOTO_VERSION}-py${execFileSync('python3', ['-c', 'import sys;print("%d.%d"%sys.version_info[:2])'], { encoding: 'utf8' }).trim()}`;
+  return `moto-${MOTO_VERSION}-py${pythonVersion()}`;
 }
 
 /** The directory the e2e suite puts first on PATH: every engine, by its plain name. */
@@ -91,6 +99,7 @@ function enginePaths() {
   const names = [
     ...Object.values(FAMILIES).flatMap((f) => Object.keys(f.binaries)),
     'moto_server',
+    'checkov',
     'pulumi-resource-pulumi-nodejs',
     'pulumi-language-nodejs',
   ];
@@ -155,21 +164,38 @@ function buildGoFamily(family, goVer) {
   for (const name of Object.keys(bins)) linkInto(binDir(), name, path.join(out, name));
 }
 
-function buildMoto() {
-  const venv = path.join(cacheRoot(), motoKey());
-  const server = path.join(venv, 'bin', 'moto_server');
-  if (!fs.existsSync(server)) {
-    timed('moto venv', () => {
+/** A pinned PyPI package in its own venv in the cache (keyed by the pin and Python's version), linked into the bin dir. */
+function buildPythonTool(label, requirement, venvName, executable) {
+  const venv = path.join(cacheRoot(), venvName);
+  const exe = path.join(venv, 'bin', executable);
+  const done = path.join(venv, '.complete');
+  if (!fs.existsSync(done)) {
+    timed(`${label} venv`, () => {
+      fs.rmSync(venv, { recursive: true, force: true });
       run('python3', ['-m', 'venv', venv]);
-      run(path.join(venv, 'bin', 'pip'), [
-        'install',
-        '--quiet',
-        '--disable-pip-version-check',
-        `moto[server]==${MOTO_VERSION}`,
-      ]);
+      run(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', requirement]);
+      fs.writeFileSync(done, new Date().toISOString());
     });
   }
-  linkInto(binDir(), 'moto_server', server);
+  linkInto(binDir(), executable, exe);
+}
+
+function buildMoto() {
+  const venv = path.join(cacheRoot(), motoKey());
+  // A venv from before the .complete marker: complete when its server exists.
+  if (fs.existsSync(path.join(venv, 'bin', 'moto_server')) && !fs.existsSync(path.join(venv, '.complete'))) {
+    fs.writeFileSync(path.join(venv, '.complete'), new Date().toISOString());
+  }
+  buildPythonTool('moto', `moto[server]==${MOTO_VERSION}`, motoKey(), 'moto_server');
+}
+
+function buildCheckov() {
+  buildPythonTool(
+    'checkov',
+    `checkov==${CHECKOV_VERSION}`,
+    `checkov-${CHECKOV_VERSION}-py${pythonVersion()}`,
+    'checkov',
+  );
 }
 
 // The Pulumi engine starts dynamic providers as a plugin named pulumi-resource-pulumi-nodejs.
@@ -216,12 +242,13 @@ function ensureEngines() {
     .filter((f) => f in FAMILIES);
   for (const family of families) buildGoFamily(family, goVer);
   buildMoto();
+  buildCheckov();
   writeDynamicProviderShim();
   writeLanguageHost();
   return binDir();
 }
 
-module.exports = { binDir, enginePaths, ensureEngines, missing, cacheRoot };
+module.exports = { binDir, enginePaths, ensureEngines, missing, cacheRoot, CHECKOV_VERSION };
 
 if (require.main === module) {
   if (process.argv.includes('--check')) {

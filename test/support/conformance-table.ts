@@ -7,6 +7,7 @@ import { Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { DaemonJob, DaemonJobProps } from '../../constructs/daemon-job';
 import { ImageResourceController } from '../../constructs/image-resource-controller';
+import { defaultImagePullPolicy } from '../../constructs/job-template';
 import { KubernetesCronJob, KubernetesCronJobProps } from '../../constructs/kubernetes-cron-job';
 import { KubernetesJob, KubernetesJobProps } from '../../constructs/kubernetes-job';
 import { KyvernoPolicySync, syncIntervalToSchedule } from '../../constructs/kyverno-policy-sync';
@@ -37,6 +38,18 @@ export interface ConformanceFamily {
 
 export const NAMESPACE = 'jf-conformance';
 const IMAGE = 'registry.k8s.io/e2e-test-images/busybox:1.36.1-1';
+
+/**
+ * The pull policy a construct writes for `image` (defaultImagePullPolicy); for an image jobforge
+ * refuses, what the kubelet's own rule would pick (only the apiserver's verdict matters there).
+ */
+function pullPolicyOf(image: string): string {
+  try {
+    return defaultImagePullPolicy(image);
+  } catch {
+    return image.includes('@') ? 'IfNotPresent' : 'Always';
+  }
+}
 const BASE_NAME = 'conf';
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 
@@ -431,7 +444,10 @@ function jobRows(opts: { daemon?: boolean }): ConformanceRow[] {
       `image ${JSON.stringify(image)}`,
       { image },
       (objects) => {
-        for (const c of mains(objects)) c.image = image;
+        for (const c of mains(objects)) {
+          c.image = image;
+          c.imagePullPolicy = pullPolicyOf(image);
+        }
       },
       why,
     );
@@ -569,6 +585,7 @@ function jobRows(opts: { daemon?: boolean }): ConformanceRow[] {
             {
               name: 'init',
               image: IMAGE,
+              imagePullPolicy: 'Always',
               resources: p.containers[0].resources,
               securityContext: RESTRICTED_CONTAINER,
               volumeMounts: mounts,
@@ -690,11 +707,11 @@ function jobRows(opts: { daemon?: boolean }): ConformanceRow[] {
           apiVersion: 'v1',
           kind: 'ServiceAccount',
           metadata: { name: sa, namespace: NAMESPACE, labels: supportLabels(objects) },
-          automountServiceAccountToken: true,
+          automountServiceAccountToken: false,
         });
         for (const p of podSpecs(objects)) {
           p.serviceAccountName = sa;
-          p.automountServiceAccountToken = true;
+          p.automountServiceAccountToken = false;
         }
       },
     );
@@ -1075,6 +1092,7 @@ function otherFamilies(): ConformanceFamily[] {
           (objects, image) => {
             const d = objects.find((o) => o.kind === 'Deployment' && o.metadata.name.includes('detection'));
             d.spec.template.spec.containers[0].image = image;
+            d.spec.template.spec.containers[0].imagePullPolicy = pullPolicyOf(image);
           },
           (image) => ({ detectionImage: image }),
         ),
@@ -1082,6 +1100,7 @@ function otherFamilies(): ConformanceFamily[] {
           (objects, image) => {
             const d = objects.find((o) => o.kind === 'Deployment' && o.metadata.name.includes('creation'));
             d.spec.template.spec.containers[0].image = image;
+            d.spec.template.spec.containers[0].imagePullPolicy = pullPolicyOf(image);
           },
           (image) => ({ creationImage: image }),
         ).map((r) => ({ ...r, label: `creation ${r.label}` })),
@@ -1105,7 +1124,10 @@ function otherFamilies(): ConformanceFamily[] {
       rows: [
         ...imageRows(
           (objects, image) => {
-            for (const c of mains(objects)) c.image = image;
+            for (const c of mains(objects)) {
+              c.image = image;
+              c.imagePullPolicy = pullPolicyOf(image);
+            }
           },
           (image) => ({ image }),
         ),

@@ -37,6 +37,7 @@ describe('ImageResourceController', () => {
         'Deployment/image-resource-creation-manager',
         'Deployment/image-resource-detection-manager',
         'Namespace/image-resource-controller-system',
+        'NetworkPolicy/image-resource-controller',
         'Role/image-resource-creation-manager-leader-election',
         'Role/image-resource-detection-manager-leader-election',
         'RoleBinding/image-resource-creation-manager-leader-election',

@@ -176,7 +176,8 @@ describe('KubernetesJob with everything', () => {
     expect(kinds(manifests)).toEqual(['Job']);
     expect(pod(manifests).imagePullSecrets).toEqual([{ name: 'regcred' }]);
     expect(pod(manifests).serviceAccountName).toBe('runner');
-    expect(pod(manifests).automountServiceAccountToken).toBe(true);
+    // No API token unless asked: a ServiceAccount alone (IRSA, pull secrets) does not need it.
+    expect(pod(manifests).automountServiceAccountToken).toBe(false);
     expect(job.serviceAccountName).toBe('runner');
   });
 
