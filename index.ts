@@ -3,6 +3,7 @@ export * from './constructs/job-template';
 export * from './constructs/kubernetes-job';
 export * from './constructs/kubernetes-cron-job';
 export * from './constructs/daemon-job';
+export * from './constructs/network-policy';
 export * from './core/dns-name';
 export * from './core/cron-schedule';
 export * from './core/time-zone';
