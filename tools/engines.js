@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Builds the real engines the e2e suite runs (Pulumi CLI, kube-apiserver, etcd, Kyverno CLI,
-// moto) into a per-machine cache outside the repository, keyed by the pinned versions, so a
+// Builds the real engines the e2e suite runs (Pulumi CLI, kube-apiserver, kube-controller-manager,
+// kube-scheduler, etcd, kwok, the Kyverno CLI and controllers, moto) into a per-machine cache outside the repository, keyed by the pinned versions, so a
 // second run finds everything and returns in well under a second.
 //
 //   node tools/engines.js            build whatever is missing, print the bin directory
@@ -21,6 +21,12 @@ const TOOLS_DIR = __dirname;
 const MOTO_VERSION = '5.2.5';
 // The IaC scanner the e2e suite runs over every synthesized example (test/e2e/checkov.test.ts).
 const CHECKOV_VERSION = '3.3.30';
+const KUBE_LDFLAGS = [
+  '-X k8s.io/component-base/version.gitVersion=v1.36.3',
+  '-X k8s.io/component-base/version.gitMajor=1',
+  '-X k8s.io/component-base/version.gitMinor=36',
+  '-X k8s.io/component-base/version.gitTreeState=clean',
+].join(' ');
 
 /** @type {Record<string, {binaries: Record<string, {pkg: string, ldflags?: string, tags?: string}>, env?: Record<string,string>}>} */
 const FAMILIES = {
@@ -37,25 +43,35 @@ const FAMILIES = {
     binaries: { etcd: { pkg: 'go.etcd.io/etcd/server/v3' } },
   },
   kubernetes: {
+    binaries: Object.fromEntries(
+      ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].map((name) => [
+        name,
+        { pkg: `k8s.io/kubernetes/cmd/${name}`, ldflags: KUBE_LDFLAGS },
+      ]),
+    ),
+  },
+  kwok: {
     binaries: {
-      'kube-apiserver': {
-        pkg: 'k8s.io/kubernetes/cmd/kube-apiserver',
-        ldflags: [
-          '-X k8s.io/component-base/version.gitVersion=v1.36.3',
-          '-X k8s.io/component-base/version.gitMajor=1',
-          '-X k8s.io/component-base/version.gitMinor=36',
-          '-X k8s.io/component-base/version.gitTreeState=clean',
-        ].join(' '),
+      kwok: {
+        pkg: 'sigs.k8s.io/kwok/cmd/kwok',
+        ldflags: '-X sigs.k8s.io/kwok/pkg/consts.Version=v0.8.0',
       },
     },
   },
   kyverno: {
-    binaries: {
-      kyverno: {
-        pkg: 'github.com/kyverno/kyverno/cmd/cli/kubectl-kyverno',
-        ldflags: '-X github.com/kyverno/kyverno/pkg/version.BuildVersion=v1.19.1',
-      },
-    },
+    binaries: Object.fromEntries(
+      [
+        ['kyverno', 'cmd/cli/kubectl-kyverno'],
+        ['kyverno-admission-controller', 'cmd/kyverno'],
+        ['kyverno-background-controller', 'cmd/background-controller'],
+      ].map(([name, cmd]) => [
+        name,
+        {
+          pkg: `github.com/kyverno/kyverno/${cmd}`,
+          ldflags: '-X github.com/kyverno/kyverno/pkg/version.BuildVersion=v1.19.1',
+        },
+      ]),
+    ),
   },
 };
 
