@@ -53,18 +53,24 @@ export function kyvernoVersion(): string {
   return m[1];
 }
 
-/** Every Kyverno CRD file (config/crds/**) from the pinned Kyverno module in the Go module cache. */
-export function kyvernoCrdFiles(): string[] {
+/** The pinned Kyverno module's directory in the Go module cache (downloaded when missing). */
+export function kyvernoModuleDir(): string {
   const modcache = execFileSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8' }).trim();
-  const root = path.join(modcache, `${KYVERNO_MODULE}@${kyvernoVersion()}`, 'config', 'crds');
-  if (!fs.existsSync(root)) {
-    log(`downloading ${KYVERNO_MODULE} into the Go module cache for its CRDs`);
+  const dir = path.join(modcache, `${KYVERNO_MODULE}@${kyvernoVersion()}`);
+  if (!fs.existsSync(path.join(dir, 'config'))) {
+    log(`downloading ${KYVERNO_MODULE} into the Go module cache for its CRDs and manifests`);
     execFileSync('go', ['mod', 'download', KYVERNO_MODULE], {
       cwd: path.join(REPO_ROOT, 'tools', 'kyverno'),
       stdio: 'inherit',
       env: { ...process.env, GOTOOLCHAIN: 'local' },
     });
   }
+  return dir;
+}
+
+/** Every Kyverno CRD file (config/crds/**) from the pinned Kyverno module in the Go module cache. */
+export function kyvernoCrdFiles(): string[] {
+  const root = path.join(kyvernoModuleDir(), 'config', 'crds');
   const files: string[] = [];
   const walk = (dir: string): void => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {

@@ -229,3 +229,29 @@ export function readCrdFiles(files: readonly string[]): KubeObject[] {
     parseManifests(fs.readFileSync(f, 'utf8'), f).filter((o) => o.kind === 'CustomResourceDefinition'),
   );
 }
+
+/** GET of an API path as JSON; undefined when it is not found (404). */
+export async function getJson<T = KubeObject>(kubeconfig: string, urlPath: string): Promise<T | undefined> {
+  const res = await kubeRequest(kubeconfig, 'GET', urlPath);
+  if (res.status === 404) return undefined;
+  if (res.status >= 300) throw new Error(`GET ${urlPath} failed (${res.status}): ${errorMessage(res)}`);
+  return res.json<T>();
+}
+
+/** The items of a list path (e.g. /api/v1/namespaces/x/pods), optionally filtered by a label selector. */
+export async function listItems<T = KubeObject>(
+  kubeconfig: string,
+  urlPath: string,
+  labelSelector?: string,
+): Promise<T[]> {
+  const q = labelSelector ? `?${new URLSearchParams({ labelSelector })}` : '';
+  const list = await getJson<{ items: T[] }>(kubeconfig, `${urlPath}${q}`);
+  return list?.items ?? [];
+}
+
+/** A JSON merge patch of the object at an API path. */
+export async function mergePatch(kubeconfig: string, urlPath: string, patch: unknown): Promise<KubeObject> {
+  const res = await kubeRequest(kubeconfig, 'PATCH', urlPath, patch, 'application/merge-patch+json');
+  if (res.status >= 300) throw new Error(`PATCH ${urlPath} failed (${res.status}): ${errorMessage(res)}`);
+  return res.json<KubeObject>();
+}

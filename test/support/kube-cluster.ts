@@ -4,7 +4,7 @@
 // stored and validated, nothing runs, namespaces never finish deleting.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { generatePki } from './certs';
+import { TestPki, generatePki } from './certs';
 import { kubeRequest } from './kube-api';
 import { ManagedProcess, freePort, makeTempDir, startProcess, waitFor } from './processes';
 
@@ -16,6 +16,8 @@ export interface KubeCluster {
   readonly etcdUrl: string;
   /** Directory holding the PKI, data and logs. */
   readonly dir: string;
+  /** The cluster's CA, serving, admin and service-account keys (files under dir). */
+  readonly pki: TestPki;
   readonly processes: readonly ManagedProcess[];
   stop(): Promise<void>;
 }
@@ -158,6 +160,7 @@ export async function startKubeCluster(opts: StartKubeClusterOptions): Promise<K
         server,
         etcdUrl: etcd.url,
         dir,
+        pki,
         processes: procs,
         async stop() {
           await stopAll();
