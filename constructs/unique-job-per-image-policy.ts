@@ -125,10 +125,11 @@ const show = (value: unknown): string => JSON.stringify(value);
 /**
  * A Kyverno ClusterPolicy that generates exactly one Job per unique container image: when a Pod is
  * created or updated in one of `namespaces`, Kyverno creates a Job named {@link uniqueJobName} of
- * the image in the Pod's namespace, unless one of that name exists. `synchronize: false`: Kyverno
- * never updates or recreates a Job it generated (a finished Job stays finished; once its TTL has
- * deleted it, only a later Pod event with that image creates a new one), and deleting the policy
- * leaves the Jobs alone.
+ * the image in the Pod's namespace, unless one of that name exists. Pods of the generated Jobs
+ * (labelled {@link GENERATED_BY_LABEL}) are excluded, or each would make a Job for the job
+ * container's own image. `synchronize: false`: Kyverno never updates or recreates a Job it
+ * generated (a finished Job stays finished; once its TTL has deleted it, only a later Pod event
+ * with that image creates a new one), and deleting the policy leaves the Jobs alone.
  *
  * Minimum Kyverno version ({@link UniqueJobPerImagePolicy.minimumKyvernoVersion}): 1.12.0 for
  * `hashed` names (`sha256`, `image_normalize`), 1.13.0 with `allContainers` (generate `foreach`),
@@ -188,6 +189,18 @@ export class UniqueJobPerImagePolicy extends Construct {
       name: RULE_NAME,
       match: {
         any: [{ resources: { kinds: ['Pod'], namespaces: [...(props.namespaces ?? ['default'])] } }],
+      },
+      // The generated Jobs' own pods (same namespace, labelled by the policy) would otherwise match
+      // and make one more Job, for the job container's image.
+      exclude: {
+        any: [
+          {
+            resources: {
+              kinds: ['Pod'],
+              selector: { matchLabels: { [GENERATED_BY_LABEL]: GENERATED_BY_VALUE } },
+            },
+          },
+        ],
       },
       generate,
     };

@@ -30,6 +30,20 @@ describe('UniqueJobPerImagePolicy', () => {
     expect(cp.metadata.annotations['policies.kyverno.io/minversion']).toBe('1.12.0');
     expect(policy.minimumKyvernoVersion).toBe('1.12.0');
     expect(rule.match).toEqual({ any: [{ resources: { kinds: ['Pod'], namespaces: ['default'] } }] });
+    // The generated Jobs' own pods carry this label: excluded, or each would make a Job of the scanner.
+    expect(rule.exclude).toEqual({
+      any: [
+        {
+          resources: {
+            kinds: ['Pod'],
+            selector: { matchLabels: { 'generated-by': 'unique-job-per-image-policy' } },
+          },
+        },
+      ],
+    });
+    expect(policy.renderJob({ image: 'nginx', podName: 'p', namespace: 'default' })).toMatchObject({
+      spec: { template: { metadata: { labels: { 'generated-by': 'unique-job-per-image-policy' } } } },
+    });
 
     const g = rule.generate;
     expect(g.synchronize).toBe(false);
