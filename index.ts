@@ -1,4 +1,7 @@
-// The package root: re-exports every public construct, function and type. Nothing else.
+// The package root (`jobforge`): the cdk8s constructs and the pure core, plus the policy sync and
+// pipeline functions that do not load Pulumi. Re-exports only. Nothing reachable from here loads
+// @pulumi/*, @aws-sdk/* or typescript when required (test/integration/package-entry.test.ts);
+// the Pulumi components are `jobforge/pulumi` (pulumi.ts).
 export * from './constructs/job-template';
 export * from './constructs/kubernetes-job';
 export * from './constructs/kubernetes-cron-job';
@@ -32,16 +35,12 @@ export {
 } from './core/policy-sync/sync-settings';
 export * from './constructs/on-demand-job-runner';
 export * from './constructs/kyverno-policy-sync';
-export * from './stacks/kyverno-policy-sync';
 export * from './constructs/image-resource-crds';
 export * from './constructs/image-resource-controller';
 export * from './core/workload-index';
 export { listGitFiles } from './core/git-tree';
 export type { ListGitFilesOptions } from './core/git-tree';
 export * from './core/image-pipeline/run-pipeline';
-export * from './stacks/image-pipeline';
-export * from './stacks/image-pipeline-config';
-export * from './stacks/ecr-read-role';
 export * from './core/image-pipeline/types';
 export * from './core/image-pipeline/config';
 export * from './core/image-pipeline/ecr-scanner';

@@ -10,6 +10,7 @@ module.exports = {
   // Coverage counts every source file, loaded by a test or not (a file no test imports shows 0%).
   collectCoverageFrom: [
     'index.ts',
+    'pulumi.ts',
     'main.ts',
     'core/**/*.ts',
     'constructs/**/*.ts',

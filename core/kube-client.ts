@@ -1,5 +1,17 @@
 import * as fs from 'node:fs';
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+
+/**
+ * @kubernetes/client-node, loaded on first use. It is an ES module: Node 20.19+ `require`s it
+ * natively, but a test runner's own module system may not (jest without
+ * `--experimental-vm-modules` cannot). So it is required through Node's own `require`
+ * (`process.getBuiltinModule`, which jest does not replace), and requiring jobforge never loads it.
+ */
+export function loadClientNode(): typeof k8s {
+  const nodeModule = process.getBuiltinModule?.('node:module');
+  const nodeRequire = nodeModule ? nodeModule.createRequire(__filename) : require;
+  return nodeRequire('@kubernetes/client-node') as typeof k8s;
+}
 
 /**
  * The one place jobforge turns a kubeconfig into a client configuration.
@@ -9,7 +21,7 @@ import * as k8s from '@kubernetes/client-node';
  *   in-cluster service account, as kubectl does.
  */
 export function loadKubeConfig(kubeconfig?: string): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
+  const kc = new (loadClientNode().KubeConfig)();
   if (kubeconfig === undefined || kubeconfig === '') {
     kc.loadFromDefault();
   } else if (kubeconfig.includes('\n')) {
@@ -31,6 +43,6 @@ export function kubeClient<T extends k8s.ApiType>(
   api: new (config: k8s.Configuration) => T,
   kubeconfig?: string | k8s.KubeConfig,
 ): T {
-  const kc = kubeconfig instanceof k8s.KubeConfig ? kubeconfig : loadKubeConfig(kubeconfig);
+  const kc = kubeconfig instanceof loadClientNode().KubeConfig ? kubeconfig : loadKubeConfig(kubeconfig);
   return kc.makeApiClient(api as unknown as k8s.ApiConstructor<T>);
 }

@@ -9,10 +9,9 @@ import { NodeInfo, NodeTaint } from './node-inventory';
  * @returns the nodes sorted by name, so synthesized output is stable.
  */
 export async function loadNodes(kubeconfig?: string | k8s.KubeConfig): Promise<NodeInfo[]> {
-  // Loaded on first use: @kubernetes/client-node is an ES module (Node 20.19+ requires it natively;
-  // test runners that cannot load it still load the pure parts of this file).
-  const client = require('@kubernetes/client-node') as typeof import('@kubernetes/client-node');
-  const { kubeClient } = require('./kube-client') as typeof import('./kube-client');
+  // Loaded on first use: @kubernetes/client-node is an ES module (see loadClientNode).
+  const { kubeClient, loadClientNode } = require('./kube-client') as typeof import('./kube-client');
+  const client = loadClientNode();
   const api = kubeClient(client.CoreV1Api, kubeconfig);
   const nodes: NodeInfo[] = [];
   let _continue: string | undefined;

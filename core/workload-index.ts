@@ -232,10 +232,10 @@ export async function collectWorkloadImages(
 
 /** A {@link WorkloadLister} backed by the Kubernetes API of a kubeconfig (path or content). */
 export function kubeWorkloadLister(kubeconfig?: string): WorkloadLister {
-  // Loaded on first use: @kubernetes/client-node is an ES module (Node 20.19+ requires it
-  // natively; test runners that cannot load it still load the pure parts of this file).
-  const k8s = require('@kubernetes/client-node') as typeof import('@kubernetes/client-node');
-  const { kubeClient, loadKubeConfig } = require('./kube-client') as typeof import('./kube-client');
+  // Loaded on first use: @kubernetes/client-node is an ES module (see loadClientNode).
+  const { kubeClient, loadClientNode, loadKubeConfig } =
+    require('./kube-client') as typeof import('./kube-client');
+  const k8s = loadClientNode();
   const kc = loadKubeConfig(kubeconfig);
   const apps = kubeClient(k8s.AppsV1Api, kc);
   const batch = kubeClient(k8s.BatchV1Api, kc);

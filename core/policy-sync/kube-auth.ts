@@ -101,7 +101,8 @@ export function resolveKubeTarget(kubeconfig?: string | KubeConfig): KubeTarget 
   const user = doc.users?.find((u) => u.name === ctx.context.user)?.user ?? {};
   if (user.exec !== undefined || user['auth-provider'] !== undefined) {
     // Plugins (e.g. `aws eks get-token`): let the official client run them.
-    const k8s = require('@kubernetes/client-node') as typeof import('@kubernetes/client-node');
+    const { loadClientNode } = require('../kube-client') as typeof import('../kube-client');
+    const k8s = loadClientNode();
     const kc = new k8s.KubeConfig();
     kc.loadFromString(text);
     return fromKubeConfigObject(kc);
