@@ -13,7 +13,12 @@ import {
   Quantity,
 } from 'cdk8s-plus-28/lib/imports/k8s';
 import { IMAGE_RESOURCE_GROUP, ImageResourceCrds } from './image-resource-crds';
-import { ImagePullPolicy, defaultImagePullPolicy, validateContainerImage } from './job-template';
+import {
+  ImagePullPolicy,
+  defaultImagePullPolicy,
+  requireImageDigest,
+  validateContainerImage,
+} from './job-template';
 import {
   APISERVER_6443_EGRESS,
   HTTPS_EGRESS,
@@ -22,7 +27,6 @@ import {
   validateNamespaceList,
   validateNetworkPolicyOptions,
 } from './network-policy';
-import { parseImageReference } from '../core/image-reference';
 
 /** Properties of {@link ImageResourceController}. */
 export interface ImageResourceControllerProps {
@@ -227,13 +231,8 @@ export class ImageResourceController extends Construct {
       }
     }
     if (props.requireImageDigest) {
-      for (const field of ['detectionImage', 'creationImage'] as const) {
-        if (parseImageReference(props[field]).digest === undefined) {
-          throw new Error(
-            `'${field}' must be pinned by digest (…@sha256:<hex>) when requireImageDigest is true, got ${JSON.stringify(props[field])}`,
-          );
-        }
-      }
+      requireImageDigest('detectionImage', props.detectionImage);
+      requireImageDigest('creationImage', props.creationImage);
     }
     const pullPolicy = props.imagePullPolicy;
     if (pullPolicy !== undefined && !['Always', 'IfNotPresent', 'Never'].includes(pullPolicy)) {

@@ -653,7 +653,7 @@ export function validateJobWorkload(props: JobWorkloadProps, name: string, shape
   if (props.requireImageDigest !== undefined && typeof props.requireImageDigest !== 'boolean') {
     throw new Error(`'requireImageDigest' must be a boolean, got ${show(props.requireImageDigest)}`);
   }
-  if (props.requireImageDigest) requireDigest('image', props.image);
+  if (props.requireImageDigest) requireImageDigest('image', props.image);
   const pullPolicy = props.imagePullPolicy;
   if (pullPolicy !== undefined && !['Always', 'IfNotPresent', 'Never'].includes(pullPolicy)) {
     throw new Error(`'imagePullPolicy' must be Always, IfNotPresent or Never, got ${show(pullPolicy)}`);
@@ -790,7 +790,7 @@ export function validateJobWorkload(props: JobWorkloadProps, name: string, shape
       throw new Error(`'initContainers[${i}].name' must be unique and not 'main', got ${show(c.name)}`);
     containerNames.add(c.name);
     validateContainerImage(`initContainers[${i}].image`, c.image);
-    if (props.requireImageDigest) requireDigest(`initContainers[${i}].image`, c.image);
+    if (props.requireImageDigest) requireImageDigest(`initContainers[${i}].image`, c.image);
     checkStringList(`initContainers[${i}].command`, c.command);
     checkStringList(`initContainers[${i}].args`, c.args);
     validateEnvNames(`initContainers[${i}].env`, Object.keys(c.env ?? {}));
@@ -1186,7 +1186,8 @@ export function buildJobSpec(
   };
 }
 
-function requireDigest(field: string, image: string): void {
+/** Throws unless `image` is pinned by digest: what `requireImageDigest: true` asks of every image. */
+export function requireImageDigest(field: string, image: string): void {
   if (parseImageReference(image).digest === undefined) {
     throw new Error(
       `'${field}' must be pinned by digest (…@sha256:<hex>) when requireImageDigest is true, got ${show(image)}`,

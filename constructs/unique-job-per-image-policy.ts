@@ -15,6 +15,7 @@ import {
   DEFAULT_RESOURCES,
   ResourceQuantities,
   isEnvVarName,
+  requireImageDigest,
   validateContainerImage,
   validateEnvNames,
   validateResources,
@@ -55,6 +56,8 @@ export interface UniqueJobContainer {
 export interface UniqueJobPerImagePolicyProps {
   /** The job container: receives the image to act on in the {@link imageEnvVar} variable. */
   readonly jobContainer: UniqueJobContainer;
+  /** Refuse a job container image not pinned by digest (`…@sha256:<hex>`). @default false */
+  readonly requireImageDigest?: boolean;
   /** Name of the ClusterPolicy. @default 'generate-unique-job-per-image' */
   readonly policyName?: string;
   /** Namespaces whose Pods trigger the policy. The Job is created in the Pod's namespace. @default ['default'] */
@@ -363,6 +366,10 @@ function validate(props: UniqueJobPerImagePolicyProps): void {
     throw new Error(`'jobContainer' is required, got ${show(c)}`);
   }
   validateContainerImage('jobContainer.image', c.image);
+  if (props.requireImageDigest !== undefined && typeof props.requireImageDigest !== 'boolean') {
+    throw new Error(`'requireImageDigest' must be a boolean, got ${show(props.requireImageDigest)}`);
+  }
+  if (props.requireImageDigest) requireImageDigest('jobContainer.image', c.image);
   if (c.name !== undefined) validateDnsLabel('jobContainer.name', c.name);
   if (c.imagePullPolicy !== undefined && !['Always', 'IfNotPresent', 'Never'].includes(c.imagePullPolicy)) {
     throw new Error(

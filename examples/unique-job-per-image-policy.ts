@@ -9,5 +9,6 @@ export default function (app: App): void {
     policyName: 'example-scan-images',
     namespaces: ['example-job'],
     jobContainer: { image: SCANNER, args: ['scan', '$(TARGET_IMAGE)'] },
+    requireImageDigest: true,
   });
 }

@@ -12,6 +12,7 @@ import {
 import { OnDemandJobRunner, OnDemandJobRunnerProps } from '../../../constructs/on-demand-job-runner';
 import { KyvernoPolicySync } from '../../../constructs/kyverno-policy-sync';
 import { HTTPS_EGRESS } from '../../../constructs/network-policy';
+import { UniqueJobPerImagePolicy } from '../../../constructs/unique-job-per-image-policy';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Manifest = any;
@@ -419,5 +420,22 @@ describe('ImageResourceController', () => {
     ],
   ])('refuses %j', (props, message) => {
     expect(() => irc(props as never)).toThrow(message);
+  });
+});
+
+describe('UniqueJobPerImagePolicy', () => {
+  const policy = (image: string, requireImageDigest: unknown) => () =>
+    new UniqueJobPerImagePolicy(Testing.chart(), 'P', {
+      jobContainer: { image },
+      requireImageDigest: requireImageDigest as boolean,
+    });
+
+  test('requireImageDigest refuses a tag-only job image', () => {
+    expect(policy(TAGGED, true)).toThrow(
+      `'jobContainer.image' must be pinned by digest (…@sha256:<hex>) when requireImageDigest is true, got "ghcr.io/acme/app:1.2.3"`,
+    );
+    expect(policy(TAGGED, 1)).toThrow(`'requireImageDigest' must be a boolean, got 1`);
+    expect(policy(DIGEST, true)).not.toThrow();
+    expect(policy(TAGGED, false)).not.toThrow();
   });
 });
