@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Builds the real engines the e2e suite runs (Pulumi CLI, kube-apiserver, kube-controller-manager,
-// kube-scheduler, etcd, kwok, the Kyverno CLI and controllers, moto) into a per-machine cache outside the repository, keyed by the pinned versions, so a
+// Builds the real engines the e2e suite runs (Pulumi CLI and pulumi-resource-kubernetes,
+// kube-apiserver, kube-controller-manager, kube-scheduler, etcd, kwok, the Kyverno CLI and
+// controllers, moto) into a per-machine cache outside the repository, keyed by the pinned versions, so a
 // second run finds everything and returns in well under a second.
 //
 //   node tools/engines.js            build whatever is missing, print the bin directory
@@ -21,6 +22,8 @@ const TOOLS_DIR = __dirname;
 const MOTO_VERSION = '5.2.5';
 // The IaC scanner the e2e suite runs over every synthesized example (test/e2e/checkov.test.ts).
 const CHECKOV_VERSION = '3.3.30';
+const PULUMI_KUBERNETES_VERSION = '4.25.0';
+const PULUMI_KUBERNETES_MODULE = 'github.com/pulumi/pulumi-kubernetes/provider/v4';
 const KUBE_LDFLAGS = [
   '-X k8s.io/component-base/version.gitVersion=v1.36.3',
   '-X k8s.io/component-base/version.gitMajor=1',
@@ -28,7 +31,11 @@ const KUBE_LDFLAGS = [
   '-X k8s.io/component-base/version.gitTreeState=clean',
 ].join(' ');
 
-/** @type {Record<string, {binaries: Record<string, {pkg: string, ldflags?: string, tags?: string}>, env?: Record<string,string>}>} */
+/**
+ * `keyFiles`: more files of the family's directory that go into its cache key; `prepare`: runs in
+ * that directory before the build (not part of the key: list what it reads or writes in keyFiles).
+ * @type {Record<string, {binaries: Record<string, {pkg: string, ldflags?: string, tags?: string}>, keyFiles?: string[], prepare?: (dir: string) => void}>}
+ */
 const FAMILIES = {
   pulumi: {
     binaries: {
@@ -57,6 +64,18 @@ const FAMILIES = {
         ldflags: '-X sigs.k8s.io/kwok/pkg/consts.Version=v0.8.0',
       },
     },
+  },
+  // The provider plugin of @pulumi/kubernetes, built from a copy of its main package (see
+  // tools/pulumi-kubernetes/go.mod); writePulumiKubernetesEmbeds makes the files it embeds.
+  'pulumi-kubernetes': {
+    binaries: {
+      'pulumi-resource-kubernetes': {
+        pkg: './cmd/pulumi-resource-kubernetes',
+        ldflags: `-X ${PULUMI_KUBERNETES_MODULE}/pkg/version.Version=${PULUMI_KUBERNETES_VERSION}`,
+      },
+    },
+    keyFiles: ['cmd/pulumi-resource-kubernetes/main.go'],
+    prepare: writePulumiKubernetesEmbeds,
   },
   kyverno: {
     binaries: Object.fromEntries(
@@ -88,7 +107,9 @@ function goVersion() {
 
 function familyKey(family, goVer) {
   const h = crypto.createHash('sha256');
-  for (const f of ['go.mod', 'go.sum']) h.update(fs.readFileSync(path.join(TOOLS_DIR, family, f)));
+  for (const f of ['go.mod', 'go.sum', ...(FAMILIES[family].keyFiles ?? [])]) {
+    h.update(fs.readFileSync(path.join(TOOLS_DIR, family, f)));
+  }
   h.update(goVer);
   h.update(JSON.stringify(FAMILIES[family]));
   return `${family}-${h.digest('hex').slice(0, 12)}`;
@@ -163,6 +184,8 @@ function buildGoFamily(family, goVer) {
   const done = path.join(out, '.complete');
   if (!fs.existsSync(done)) {
     fs.mkdirSync(out, { recursive: true });
+    const prepare = FAMILIES[family].prepare;
+    if (prepare) timed(`prepare ${family}`, () => prepare(path.join(TOOLS_DIR, family)));
     for (const [name, b] of Object.entries(bins)) {
       const args = ['build', '-trimpath', '-o', path.join(out, name)];
       if (b.tags) args.push('-tags', b.tags);
@@ -178,6 +201,30 @@ function buildGoFamily(family, goVer) {
     fs.writeFileSync(done, new Date().toISOString());
   }
   for (const name of Object.keys(bins)) linkInto(binDir(), name, path.join(out, name));
+}
+
+/**
+ * What upstream's `go generate` (cmd/pulumi-resource-kubernetes/generate.go) writes next to its
+ * main package: schema.json with the version set, and terraform-mapping.json, both compacted. Read
+ * from the pinned provider module (downloaded into the Go module cache if missing).
+ */
+function writePulumiKubernetesEmbeds(dir) {
+  const info = JSON.parse(
+    execFileSync('go', ['mod', 'download', '-json', PULUMI_KUBERNETES_MODULE], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, GOTOOLCHAIN: 'local' },
+    }),
+  );
+  const upstream = path.join(info.Dir, 'cmd', 'pulumi-resource-kubernetes');
+  const main = path.join(dir, 'cmd', 'pulumi-resource-kubernetes');
+  const read = (f) => JSON.parse(fs.readFileSync(path.join(upstream, f), 'utf8'));
+  const schema = { ...read('schema.json'), version: PULUMI_KUBERNETES_VERSION };
+  fs.writeFileSync(path.join(main, 'schema-embed.json'), JSON.stringify(schema));
+  fs.writeFileSync(
+    path.join(main, 'terraform-mapping-embed.json'),
+    JSON.stringify(read('terraform-mapping.json')),
+  );
 }
 
 /** A pinned PyPI package in its own venv in the cache (keyed by the pin and Python's version), linked into the bin dir. */
