@@ -56,6 +56,7 @@ describe('gitAuthSecrets and redactorFor', () => {
   test('URL credentials: one-letter schemes and scp-like hosts with long names too', () => {
     expect(redactUrl('x://u:p@h/r')).toBe('x://***@h/r');
     expect(redactUrl('git@github.com:org/x.git?token=s3cr3t')).toBe('git@github.com:org/x.git?***');
+    expect(redactUrl('x://h/r?token=s3cr3t')).toBe('x://h/r?***');
   });
 
   test('secrets shorter than 3 characters are not redacted (they would mangle every message)', () => {
