@@ -1,4 +1,7 @@
-import { CronExpressionParser } from 'cron-parser';
+import type * as CronParserModule from 'cron-parser';
+
+/** `cron-parser`, loaded on first use, so that requiring jobforge stays cheap (bench/package-entry.bench.ts). */
+const cronParser = (): typeof CronParserModule => require('cron-parser') as typeof CronParserModule;
 
 /**
  * The descriptors Kubernetes' CronJob controller accepts (robfig/cron's standard parser), with the
@@ -93,7 +96,7 @@ function parse(schedule: string, field: string): CronSchedule {
     next(count: number, from: Date = new Date(), timeZone = 'UTC'): Date[] {
       let it;
       try {
-        it = CronExpressionParser.parse(fields, { currentDate: from, tz: timeZone });
+        it = cronParser().CronExpressionParser.parse(fields, { currentDate: from, tz: timeZone });
       } catch {
         return []; // a schedule that never matches a date, such as "0 0 30 2 *"
       }

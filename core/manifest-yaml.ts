@@ -1,4 +1,7 @@
-import * as YAML from 'yaml';
+import type * as YAMLModule from 'yaml';
+
+/** `yaml`, loaded on first use, so that requiring jobforge stays cheap (bench/package-entry.bench.ts). */
+const yamlLib = (): typeof YAMLModule => require('yaml') as typeof YAMLModule;
 
 /**
  * YAML for Kubernetes readers. Kubernetes decodes YAML with go-yaml v2 rules (YAML 1.1 plus Go's
@@ -12,11 +15,16 @@ import * as YAML from 'yaml';
 const DATA_TAGS = new Set(['tag:yaml.org,2002:str', 'tag:yaml.org,2002:map', 'tag:yaml.org,2002:seq']);
 
 /** The implicit (plain-scalar) resolvers of YAML 1.1 and of YAML 1.2's core schema, as `yaml` has them. */
-const IMPLICIT_TESTS: readonly RegExp[] = ['1.1', '1.2'].flatMap((version) =>
-  new YAML.Document(null, { version: version as '1.1' | '1.2' }).schema.tags.flatMap((tag) =>
-    tag.default && !DATA_TAGS.has(tag.tag) && tag.test instanceof RegExp ? [tag.test] : [],
-  ),
-);
+let implicitTestsCache: readonly RegExp[] | undefined;
+function implicitTests(): readonly RegExp[] {
+  const YAML = yamlLib();
+  implicitTestsCache ??= ['1.1', '1.2'].flatMap((version) =>
+    new YAML.Document(null, { version: version as '1.1' | '1.2' }).schema.tags.flatMap((tag) =>
+      tag.default && !DATA_TAGS.has(tag.tag) && tag.test instanceof RegExp ? [tag.test] : [],
+    ),
+  );
+  return implicitTestsCache;
+}
 
 // go-yaml v2 strips every `_`, then tries Go's ParseInt/ParseUint with base 0 (0x, 0X, 0o, 0O, 0b,
 // 0B, a leading 0 for octal) and its YAML-style float pattern, for plain scalars that start with
@@ -26,7 +34,7 @@ const GO_FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
 
 /** True when a YAML 1.1, YAML 1.2 core or go-yaml reader would read the plain scalar `s` as other than a string. */
 export function isAmbiguousPlainScalar(s: string): boolean {
-  if (IMPLICIT_TESTS.some((re) => re.test(s))) return true;
+  if (implicitTests().some((re) => re.test(s))) return true;
   if (!/^[-+.0-9]/.test(s)) return false;
   const digits = s.replace(/_/g, '');
   return GO_INT.test(digits) || GO_FLOAT.test(digits);
@@ -37,6 +45,7 @@ export function isAmbiguousPlainScalar(s: string): boolean {
  * take for booleans, nulls or numbers are double-quoted; numbers and booleans stay plain.
  */
 export function stringifyManifest(object: unknown): string {
+  const YAML = yamlLib();
   const doc = new YAML.Document(object);
   YAML.visit(doc, {
     Scalar(_key, node) {

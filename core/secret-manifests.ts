@@ -1,4 +1,7 @@
-import { parseAllDocuments } from 'yaml';
+import type * as YAMLModule from 'yaml';
+
+/** `yaml`, loaded on first use, so that requiring jobforge stays cheap (bench/package-entry.bench.ts). */
+const yamlLib = (): typeof YAMLModule => require('yaml') as typeof YAMLModule;
 
 /**
  * Finds Kubernetes Secrets among manifest files (what `jobforge publish` refuses to commit to Git
@@ -55,7 +58,7 @@ export function findSecretManifests(files: readonly ManifestFile[]): SecretManif
   const found: SecretManifest[] = [];
   for (const file of files) {
     if (!MANIFEST_FILE.test(file.path)) continue;
-    const documents = parseAllDocuments(manifestText(file.content));
+    const documents = yamlLib().parseAllDocuments(manifestText(file.content));
     const list = Array.isArray(documents) ? documents : [documents];
     list.forEach((doc, i) => {
       const error = doc.errors[0];

@@ -1,6 +1,9 @@
 import type { ECRClient } from '@aws-sdk/client-ecr';
-import picomatch from 'picomatch';
-import { RE2JS } from 're2js';
+import type { RE2JS } from 're2js';
+
+/** `picomatch` and `re2js`, loaded on first use, so that requiring jobforge stays cheap (bench/package-entry.bench.ts). */
+const picomatch = (): typeof import('picomatch') => require('picomatch') as typeof import('picomatch');
+const re2js = (): typeof import('re2js') => require('re2js') as typeof import('re2js');
 import type { EcrClientLike, EcrConfig, EcrScanResult, ImageCandidate, ResolvedEcrConfig } from './types';
 
 /**
@@ -56,11 +59,11 @@ export function compileGlob(glob: string, field: string, allowed: RegExp): (name
       `'${field}' contains ${show(bad)}, which cannot appear in what it matches; got ${show(glob)}`,
     );
   }
-  let source = picomatch.makeRe(glob, { dot: true, nobrace: true, noextglob: true, nonegate: true }).source;
+  let source = picomatch().makeRe(glob, { dot: true, nobrace: true, noextglob: true, nonegate: true }).source;
   for (const guard of PICOMATCH_SEGMENT_GUARDS) source = source.split(guard).join('');
   let re: RE2JS;
   try {
-    re = RE2JS.compile(source);
+    re = re2js().RE2JS.compile(source);
   } catch (err) {
     throw new Error(`'${field}' is not a supported glob, got ${show(glob)} (${(err as Error).message})`);
   }

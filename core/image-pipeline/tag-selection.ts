@@ -1,5 +1,9 @@
-import * as semver from 'semver';
-import { RE2JS } from 're2js';
+import type * as semver from 'semver';
+import type { RE2JS } from 're2js';
+
+/** `semver` and `re2js`, loaded on first use, so that requiring jobforge stays cheap (bench/package-entry.bench.ts). */
+const semverLib = (): typeof semver => require('semver') as typeof semver;
+const re2js = (): typeof import('re2js') => require('re2js') as typeof import('re2js');
 import { toDnsLabel } from '../dns-name';
 import type { DetectedImage, ImageCandidate, PatternPolicy, SelectionPolicy, SortOrder } from './types';
 
@@ -38,7 +42,7 @@ export function parseTagVersion(tag: string): semver.SemVer | undefined {
   // node-semver strips a leading `v`/`=` and whitespace even in strict mode; Flux does not.
   if (!/^[0-9]/.test(bare)) return undefined;
   try {
-    return new semver.SemVer(bare, { loose: false });
+    return new (semverLib().SemVer)(bare, { loose: false });
   } catch {
     return undefined;
   }
@@ -69,7 +73,7 @@ export function compileSemverRange(range: string, field = 'policy.semver.range')
     if (group === '') throw new Error(`'${field}' has an empty '||' alternative, got ${show(range)}`);
     let parsed: semver.Range;
     try {
-      parsed = new semver.Range(group, { loose: false });
+      parsed = new (semverLib().Range)(group, { loose: false });
     } catch (err) {
       throw new Error(
         `'${field}' is not a valid semver range, got ${show(range)} (${(err as Error).message})`,
@@ -119,7 +123,7 @@ export function compileTagRegex(regex: string, field = 'policy.pattern.regex'): 
   }
   let compiled: RE2JS;
   try {
-    compiled = RE2JS.compile(regex);
+    compiled = re2js().RE2JS.compile(regex);
   } catch (err) {
     throw new Error(
       `'${field}' is not a valid regular expression, got ${show(regex)} (RE2 syntax, as Flux: ${(err as Error).message})`,
@@ -273,7 +277,10 @@ export function compilePolicy(policy: SelectionPolicy, field = 'policy'): Compil
         return version && range.test(version) ? { version } : undefined;
       },
       compare: (a, b) =>
-        semver.compare((a as { version: semver.SemVer }).version, (b as { version: semver.SemVer }).version),
+        semverLib().compare(
+          (a as { version: semver.SemVer }).version,
+          (b as { version: semver.SemVer }).version,
+        ),
     };
   }
   if (policy.alphabetical) {
@@ -349,7 +356,7 @@ export function compilePolicy(policy: SelectionPolicy, field = 'policy'): Compil
       return { text: value }; // auto: see autoNumeric
     },
     compare: (a, b) => {
-      if ('version' in a && 'version' in b) return sign * semver.compare(a.version, b.version);
+      if ('version' in a && 'version' in b) return sign * semverLib().compare(a.version, b.version);
       if ('number' in a && 'number' in b) return sign * (a.number - b.number);
       return sign * textCompare((a as { text: string }).text, (b as { text: string }).text);
     },

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import * as YAML from 'yaml';
+import type * as YAMLModule from 'yaml';
 import { isDnsLabel, isDnsSubdomain } from '../dns-name';
 import { checkRelativePath } from '../git-path';
 import { stringifyManifest } from '../manifest-yaml';
@@ -11,6 +11,9 @@ import type {
   TemplateGitContext,
   TemplateValue,
 } from './types';
+
+/** `yaml`, loaded on first use, so that requiring jobforge stays cheap (bench/package-entry.bench.ts). */
+const yamlLib = (): typeof YAMLModule => require('yaml') as typeof YAMLModule;
 
 /**
  * Manifests from detected images.
@@ -277,6 +280,7 @@ export function compileYamlTemplate(
   names: ReadonlySet<string>,
   field = 'template.yaml',
 ): YamlTemplate {
+  const YAML = yamlLib();
   if (typeof text !== 'string' || text.trim() === '') {
     throw new Error(`'${field}' must be a non-empty YAML string, got ${show(text)}`);
   }

@@ -3,7 +3,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { parse as parseYaml } from 'yaml';
+import type * as YAMLModule from 'yaml';
+/** `yaml`, loaded on first use, so that requiring jobforge stays cheap (bench/package-entry.bench.ts). */
+const yamlLib = (): typeof YAMLModule => require('yaml') as typeof YAMLModule;
 
 /** Where the apiserver is and how to authenticate to it, for one request at a time. */
 export interface KubeTarget {
@@ -81,7 +83,7 @@ export function resolveKubeTarget(kubeconfig?: string | KubeConfig): KubeTarget 
     base = path.dirname(path.resolve(file));
     origin = file;
   }
-  const doc = (parseYaml(text) ?? {}) as {
+  const doc = (yamlLib().parse(text) ?? {}) as {
     'current-context'?: string;
     contexts?: NamedContext[];
     clusters?: NamedCluster[];

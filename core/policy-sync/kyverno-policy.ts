@@ -1,4 +1,7 @@
-import { parseAllDocuments } from 'yaml';
+import type * as YAMLModule from 'yaml';
+
+/** `yaml`, loaded on first use, so that requiring jobforge stays cheap (bench/package-entry.bench.ts). */
+const yamlLib = (): typeof YAMLModule => require('yaml') as typeof YAMLModule;
 
 const KYVERNO_V1 = ['v1', 'v2beta1'] as const;
 const CEL_CLUSTER = ['v1', 'v1beta1', 'v1alpha1'] as const;
@@ -275,7 +278,7 @@ export function parsePolicyDocuments(
 }
 
 function collectDocuments(yaml: string, origin: string, raw: { value: unknown; where: string }[]): void {
-  const docs = parseAllDocuments(yaml, { uniqueKeys: true });
+  const docs = yamlLib().parseAllDocuments(yaml, { uniqueKeys: true });
   docs.forEach((doc, i) => {
     const where = `${origin} document ${i + 1}`;
     if (doc.errors.length > 0) {

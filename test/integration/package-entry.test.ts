@@ -11,6 +11,9 @@ jest.setTimeout(180000);
 const ROOT = path.resolve(__dirname, '../..');
 const FORBIDDEN = /[\\/]node_modules[\\/](@pulumi[\\/][^\\/]+|@aws-sdk[\\/][^\\/]+|typescript)[\\/]/;
 
+/** The first package directory of a module path under node_modules. */
+const PACKAGE = /[\\/]node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)[\\/]/;
+
 let pkgDir: string;
 
 beforeAll(() => {
@@ -29,6 +32,8 @@ beforeAll(() => {
 interface Loaded {
   modules: number;
   forbidden: string[];
+  /** The npm packages it loaded. */
+  packages: string[];
   exports: string[];
 }
 
@@ -38,7 +43,8 @@ function load(entry: string): Loaded {
     const exp = require(process.argv[1]);
     const modules = Object.keys(require.cache);
     const forbidden = [...new Set(modules.map((m) => (${FORBIDDEN}.exec(m) || [])[1]).filter(Boolean))];
-    process.stdout.write(JSON.stringify({ modules: modules.length, forbidden, exports: Object.keys(exp) }));`;
+    const packages = [...new Set(modules.map((m) => (${PACKAGE}.exec(m) || [])[1]).filter(Boolean))].sort();
+    process.stdout.write(JSON.stringify({ modules: modules.length, forbidden, packages, exports: Object.keys(exp) }));`;
   const out = execFileSync(process.execPath, ['-e', script, path.join(pkgDir, entry)], {
     env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules') },
   });
@@ -59,6 +65,9 @@ test('the root entry loads the constructs and the core without Pulumi, the AWS S
     ]),
   );
   expect(root.exports).not.toContain('ImagePipeline');
+  // The libraries of the pipeline, the policy sync and the CLI load on first use, not with the
+  // constructs (bench/package-entry.bench.ts measures the cost).
+  expect(root.packages).toEqual(['cdk8s', 'cdk8s-plus-28', 'constructs', 'tzdata']);
 });
 
 test('jobforge/pulumi holds the Pulumi components', () => {
