@@ -216,8 +216,8 @@ export class ImageResourceController extends Construct {
         `'irsaRoleArn' must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got ${JSON.stringify(props.irsaRoleArn)}`,
       );
     }
-    if (!Number.isInteger(replicas) || replicas < 1) {
-      throw new Error(`'replicas' must be an integer of at least 1, got ${replicas}`);
+    if (!Number.isInteger(replicas) || replicas < 1 || replicas > 2147483647) {
+      throw new Error(`'replicas' must be an integer from 1 to 2147483647, got ${replicas}`);
     }
     validatePort('metricsPort', metricsPort);
     const runAsUser = props.runAsUser ?? MANAGER_USER_ID;

@@ -47,13 +47,51 @@ export const APISERVER_6443_EGRESS: NetworkEgressTarget = {
 
 const show = (v: unknown): string => (v === undefined ? 'undefined' : JSON.stringify(v));
 
-function checkCidr(field: string, cidr: unknown): void {
-  const m = typeof cidr === 'string' ? /^([^/]+)\/(\d{1,3})$/.exec(cidr) : null;
+/** The address as a number (IPv4: 32 bits, IPv6: 128 bits); `address` passed `isIP`. */
+function addressBits(address: string, family: 4 | 6): bigint {
+  if (family === 4) return address.split('.').reduce((n, o) => (n << 8n) | BigInt(o), 0n);
+  let text = address;
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (v4) {
+    const n = addressBits(v4[1], 4);
+    text = `${text.slice(0, v4.index)}${(n >> 16n).toString(16)}:${(n & 0xffffn).toString(16)}`;
+  }
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups =
+    tail === undefined
+      ? left
+      : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  return groups.reduce((n, g) => (n << 16n) | BigInt(`0x${g}`), 0n);
+}
+
+interface Cidr {
+  readonly family: 4 | 6;
+  readonly address: bigint;
+  readonly bits: number;
+}
+
+/** Parses `cidr` as the apiserver accepts an ipBlock CIDR: no zone, no IPv4-mapped IPv6, no host bits. */
+function checkCidr(field: string, cidr: unknown): Cidr {
+  const m = typeof cidr === 'string' ? /^([^/%]+)\/(\d{1,3})$/.exec(cidr) : null;
   const family = m ? isIP(m[1]) : 0;
   const bits = m ? Number(m[2]) : -1;
   if (!m || family === 0 || bits > (family === 4 ? 32 : 128) || String(bits) !== m[2]) {
     throw new Error(`'${field}' must be an IPv4 or IPv6 CIDR (address/prefix), got ${show(cidr)}`);
   }
+  const width = family === 4 ? 32 : 128;
+  const address = addressBits(m[1], family as 4 | 6);
+  if (family === 6 && address >> 32n === 0xffffn) {
+    throw new Error(`'${field}' must not be an IPv4-mapped IPv6 CIDR (write it as IPv4), got ${show(cidr)}`);
+  }
+  const hostMask = (1n << BigInt(width - bits)) - 1n;
+  if ((address & hostMask) !== 0n) {
+    throw new Error(
+      `'${field}' must not have address bits set beyond the /${bits} prefix, got ${show(cidr)}`,
+    );
+  }
+  return { family: family as 4 | 6, address, bits };
 }
 
 function checkPort(field: string, port: unknown): void {
@@ -77,8 +115,18 @@ export function validateNetworkPolicyOptions(field: string, options: NetworkPoli
   }
   options.egress.forEach((t, i) => {
     const f = `${field}.egress[${i}]`;
-    checkCidr(`${f}.cidr`, t?.cidr);
-    (t.except ?? []).forEach((e, j) => checkCidr(`${f}.except[${j}]`, e));
+    const outer = checkCidr(`${f}.cidr`, t?.cidr);
+    (t.except ?? []).forEach((e, j) => {
+      const inner = checkCidr(`${f}.except[${j}]`, e);
+      const width = outer.family === 4 ? 32 : 128;
+      const inside =
+        inner.family === outer.family &&
+        inner.bits > outer.bits &&
+        inner.address >> BigInt(width - outer.bits) === outer.address >> BigInt(width - outer.bits);
+      if (!inside) {
+        throw new Error(`'${f}.except[${j}]' must be a strict subset of cidr ${t.cidr}, got ${show(e)}`);
+      }
+    });
     if (!Array.isArray(t.ports) || t.ports.length === 0) {
       throw new Error(`'${f}.ports' must be a non-empty list of ports, got ${show(t.ports)}`);
     }

@@ -167,7 +167,12 @@ describe('ImageResourceController', () => {
       { irsaRoleArn: 'arn:aws:iam::123:user/x' },
       `'irsaRoleArn' must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got "arn:aws:iam::123:user/x"`,
     ],
-    ['zero replicas', { replicas: 0 }, `'replicas' must be an integer of at least 1, got 0`],
+    ['zero replicas', { replicas: 0 }, `'replicas' must be an integer from 1 to 2147483647, got 0`],
+    [
+      'replicas beyond int32',
+      { replicas: 2147483648 },
+      `'replicas' must be an integer from 1 to 2147483647, got 2147483648`,
+    ],
     [
       'port out of range',
       { metricsPort: 70000 },

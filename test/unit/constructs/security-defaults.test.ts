@@ -239,10 +239,52 @@ describe('NetworkPolicy of user workloads (opt-in)', () => {
       { egress: [{ cidr: '10.0.0.0/8', ports: [70000] }] },
       `'networkPolicy.egress[0].ports[0]' must be an integer port from 1 to 65535, got 70000`,
     ],
+    [
+      { egress: [{ cidr: '10.0.0.1/8', ports: [443] }] },
+      `'networkPolicy.egress[0].cidr' must not have address bits set beyond the /8 prefix, got "10.0.0.1/8"`,
+    ],
+    [
+      { egress: [{ cidr: '2001:db8::1/32', ports: [443] }] },
+      `'networkPolicy.egress[0].cidr' must not have address bits set beyond the /32 prefix, got "2001:db8::1/32"`,
+    ],
+    [
+      { egress: [{ cidr: '::ffff:10.0.0.0/104', ports: [443] }] },
+      `'networkPolicy.egress[0].cidr' must not be an IPv4-mapped IPv6 CIDR (write it as IPv4), got "::ffff:10.0.0.0/104"`,
+    ],
+    [
+      { egress: [{ cidr: 'fe80::1%eth0/64', ports: [443] }] },
+      `'networkPolicy.egress[0].cidr' must be an IPv4 or IPv6 CIDR (address/prefix), got "fe80::1%eth0/64"`,
+    ],
+    [
+      { egress: [{ cidr: '10.0.0.0/8', except: ['10.0.0.0/8'], ports: [443] }] },
+      `'networkPolicy.egress[0].except[0]' must be a strict subset of cidr 10.0.0.0/8, got "10.0.0.0/8"`,
+    ],
+    [
+      { egress: [{ cidr: '10.0.0.0/8', except: ['10.0.0.0/7'], ports: [443] }] },
+      `'networkPolicy.egress[0].except[0]' must be a strict subset of cidr 10.0.0.0/8, got "10.0.0.0/7"`,
+    ],
+    [
+      { egress: [{ cidr: '10.0.0.0/8', except: ['192.168.0.0/16'], ports: [443] }] },
+      `'networkPolicy.egress[0].except[0]' must be a strict subset of cidr 10.0.0.0/8, got "192.168.0.0/16"`,
+    ],
+    [
+      { egress: [{ cidr: '10.0.0.0/8', except: ['::/0'], ports: [443] }] },
+      `'networkPolicy.egress[0].except[0]' must be a strict subset of cidr 10.0.0.0/8, got "::/0"`,
+    ],
     [{ egress: 'all' }, `'networkPolicy.egress' must be a list, got "all"`],
     [{ allowDns: 'no' }, `'networkPolicy.allowDns' must be a boolean, got "no"`],
   ])('refuses %j', (networkPolicy, message) => {
     expect(buildJob({ networkPolicy: networkPolicy as never })).toThrow(message);
+  });
+
+  test.each([
+    { cidr: '2001:db8::/32', except: ['2001:db8:1::/48'], ports: [443] },
+    { cidr: '::/0', except: ['fe80::/10'], ports: [443] },
+    { cidr: '10.0.0.0/8', except: ['10.1.0.0/16', '10.255.255.255/32'], ports: [443] },
+    { cidr: '192.0.2.10/32', ports: [22] },
+    { cidr: '64:ff9b::192.0.2.0/120', ports: [443] },
+  ])('accepts egress %j', (target) => {
+    expect(buildJob({ networkPolicy: { egress: [target] } })).not.toThrow();
   });
 });
 
