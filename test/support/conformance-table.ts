@@ -1214,6 +1214,280 @@ function controllerRows(): ConformanceRow[] {
       ...(why ? { stricterBecause: why } : {}),
     });
   }
+  return [...rows, ...controllerSecurityRows(), ...controllerNetworkRows()];
+}
+
+const CONTROLLER_STRICTER = {
+  rootId:
+    'runAsUser/runAsGroup 0 with runAsNonRoot: the kubelet refuses to start a root user, and the managers never need root',
+  emptyPullPolicy: 'an empty imagePullPolicy is not a policy: leave it unset for the digest/tag default',
+  digest: 'requireImageDigest: the image is not pinned by digest (…@sha256:<hex>)',
+  arn: 'not an IAM role ARN: EKS would not assume it (IRSA)',
+  namespaceName:
+    'not a namespace name: no namespace has this kubernetes.io/metadata.name, so the rule would admit nothing',
+  emptyPorts: 'an empty ports list opens every port of the range: jobforge requires the ports to be named',
+} as const;
+
+const controllerDeployments = (objects: Manifest[]): Manifest[] =>
+  objects.filter((o) => o.kind === 'Deployment');
+
+/** The managers' user and group, pull policy, digest pinning, more replicas, ports and role ARNs. */
+function controllerSecurityRows(): ConformanceRow[] {
+  const rows: ConformanceRow[] = [];
+  const row = (label: string, props: Props, patch: (o: Manifest[]) => void, why?: string): void => {
+    rows.push({ label, props, patch, ...(why ? { stricterBecause: why } : {}) });
+  };
+  for (const field of ['runAsUser', 'runAsGroup'] as const) {
+    for (const [id, why] of [
+      [1],
+      [1000],
+      [65532],
+      [2147483647],
+      [0, CONTROLLER_STRICTER.rootId],
+      [-1],
+      [2147483648],
+      [1.5],
+    ] as [number, string?][]) {
+      row(
+        `${field} ${id}`,
+        { [field]: id },
+        (objects) => {
+          for (const d of controllerDeployments(objects)) d.spec.template.spec.securityContext[field] = id;
+        },
+        why,
+      );
+    }
+  }
+  for (const [policy, why] of [
+    ['Always'],
+    ['IfNotPresent'],
+    ['Never'],
+    ['always'],
+    ['Sometimes'],
+    ['', CONTROLLER_STRICTER.emptyPullPolicy],
+  ] as [string, string?][]) {
+    row(
+      `imagePullPolicy ${JSON.stringify(policy)}`,
+      { imagePullPolicy: policy },
+      (objects) => {
+        for (const d of controllerDeployments(objects))
+          d.spec.template.spec.containers[0].imagePullPolicy = policy;
+      },
+      why,
+    );
+  }
+  row('requireImageDigest false', { requireImageDigest: false }, () => undefined);
+  for (const [image, why] of IMAGES) {
+    const pinned = /@sha256:[0-9a-f]{64}$/.test(image);
+    row(
+      `requireImageDigest, both images ${JSON.stringify(image)}`,
+      { requireImageDigest: true, detectionImage: image, creationImage: image },
+      (objects) => {
+        for (const d of controllerDeployments(objects)) {
+          d.spec.template.spec.containers[0].image = image;
+          d.spec.template.spec.containers[0].imagePullPolicy = pullPolicyOf(image);
+        }
+      },
+      why ?? (pinned || image === '' ? undefined : CONTROLLER_STRICTER.digest),
+    );
+  }
+  for (const replicas of [2, 10, 2147483647, 2147483648]) {
+    row(`replicas ${replicas}`, { replicas }, (objects) => {
+      for (const d of controllerDeployments(objects)) d.spec.replicas = replicas;
+    });
+  }
+  for (const [field, value, why] of [
+    ['metricsPort', 80],
+    ['metricsPort', 443],
+    ['metricsPort', 1.5],
+    ['metricsPort', 2147483648],
+    ['healthPort', 80],
+    ['healthPort', 1.5],
+    ['healthPort', 2147483648],
+    ['healthPort', 8080, 'healthPort equal to metricsPort: the manager cannot bind one port twice'],
+  ] as ['metricsPort' | 'healthPort', number, string?][]) {
+    const name = field === 'metricsPort' ? 'metrics' : 'health';
+    const flag = field === 'metricsPort' ? '--metrics-bind-address' : '--health-probe-bind-address';
+    row(
+      `${field} ${value}`,
+      { [field]: value },
+      (objects) => {
+        for (const d of controllerDeployments(objects)) {
+          const c = d.spec.template.spec.containers[0];
+          c.args = c.args.map((a: string) => (a.startsWith(`${flag}=`) ? `${flag}=:${value}` : a));
+          c.ports = c.ports.map((p: Manifest) => (p.name === name ? { ...p, containerPort: value } : p));
+        }
+        if (field === 'metricsPort') {
+          objects.find((o) => o.kind === 'Service').spec.ports[0].port = value;
+        }
+      },
+      why,
+    );
+  }
+  for (const [arn, why] of [
+    ['arn:aws-us-gov:iam::123456789012:role/x'],
+    ['arn:aws:iam::123456789012:role/with+=,.@-chars'],
+    ['', CONTROLLER_STRICTER.arn],
+    ['arn:aws:iam::12345678901:role/x', CONTROLLER_STRICTER.arn],
+    ['arn:aws:iam::123456789012:role/', CONTROLLER_STRICTER.arn],
+    ['arn:aws:iam::123456789012:role/a b', CONTROLLER_STRICTER.arn],
+    ['arn:aws:iam::123456789012:role/x\n', CONTROLLER_STRICTER.arn],
+    [`arn:aws:iam::123456789012:role/${'r'.repeat(513)}`, CONTROLLER_STRICTER.arn],
+  ] as [string, string?][]) {
+    row(
+      `irsaRoleArn ${JSON.stringify(arn.slice(0, 60))}`,
+      { irsaRoleArn: arn },
+      (objects) => {
+        const sa = objects.find((o) => o.kind === 'ServiceAccount' && o.metadata.name.includes('detection'));
+        sa.metadata.annotations = { 'eks.amazonaws.com/role-arn': arn };
+      },
+      why,
+    );
+  }
+  row('createNamespace true', { createNamespace: true }, (objects) => {
+    objects.unshift({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: NAMESPACE, labels: objects.find((o) => o.kind === 'Service').metadata.labels },
+    });
+  });
+  row('installCrds false', { installCrds: false }, (objects) => {
+    for (let i = objects.length - 1; i >= 0; i--) {
+      if (objects[i].kind === 'CustomResourceDefinition') objects.splice(i, 1);
+    }
+  });
+  return rows;
+}
+
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/** The managers' NetworkPolicy: metricsFromNamespaces, allowDns and the egress targets. */
+function controllerNetworkRows(): ConformanceRow[] {
+  const rows: ConformanceRow[] = [];
+  const policy = (objects: Manifest[]): Manifest => objects.find((o) => o.kind === 'NetworkPolicy');
+  const ingress = (namespaces: string[]): Manifest[] =>
+    namespaces.length === 0
+      ? []
+      : [
+          {
+            from: namespaces.map((ns) => ({
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
+            })),
+            ports: [{ protocol: 'TCP', port: 8080 }],
+          },
+        ];
+  const fromRow = (namespaces: string[]): void => {
+    const bad = namespaces.find((ns) => !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns) || ns.length > 63);
+    const why =
+      bad !== undefined && LABEL_VALUE.test(bad) && bad.length <= 63
+        ? CONTROLLER_STRICTER.namespaceName
+        : undefined;
+    rows.push({
+      label: `metricsFromNamespaces ${JSON.stringify(namespaces)}`,
+      props: { metricsFromNamespaces: namespaces },
+      patch: (objects) => {
+        const spec = policy(objects).spec;
+        const rules = ingress(namespaces);
+        if (rules.length > 0) spec.ingress = rules;
+      },
+      ...(why ? { stricterBecause: why } : {}),
+    });
+  };
+  for (const ns of [...NAMESPACES, ...NAMES.filter((n) => !NAMESPACES.includes(n))]) fromRow([ns]);
+  fromRow([]);
+  fromRow(['monitoring', 'prometheus']);
+  fromRow(['monitoring', 'monitoring']);
+  fromRow(['monitoring', 'UPPER']);
+
+  const dns = (objects: Manifest[]): Manifest => policy(objects).spec.egress[0];
+  const rule = (t: Props): Manifest => ({
+    to: [{ ipBlock: { cidr: t.cidr, ...(t.except && t.except.length > 0 ? { except: t.except } : {}) } }],
+    ports: [...new Set(t.ports as unknown[])].map((port) => ({ protocol: 'TCP', port })),
+  });
+  const egressRow = (label: string, networkPolicy: Props, why?: string): void => {
+    rows.push({
+      label: `networkPolicy ${label}`,
+      props: { networkPolicy },
+      patch: (objects) => {
+        const spec = policy(objects).spec;
+        const first = networkPolicy.allowDns === false ? [] : [dns(objects)];
+        const targets = (networkPolicy.egress as Props[] | undefined)?.map(rule) ?? spec.egress.slice(1);
+        const egress = [...first, ...targets];
+        if (egress.length > 0) spec.egress = egress;
+        else delete spec.egress;
+      },
+      ...(why ? { stricterBecause: why } : {}),
+    });
+  };
+  egressRow('allowDns true', { allowDns: true });
+  egressRow('allowDns false', { allowDns: false });
+  egressRow('egress []', { egress: [] });
+  egressRow('allowDns false, egress []', { allowDns: false, egress: [] });
+  egressRow('egress: two targets', {
+    egress: [
+      { cidr: '10.0.0.0/8', ports: [443] },
+      { cidr: '192.0.2.10/32', ports: [22, 443] },
+    ],
+  });
+  for (const [cidr, why] of [
+    ['10.0.0.0/8'],
+    ['0.0.0.0/0'],
+    ['192.168.1.1/32'],
+    ['::/0'],
+    ['2001:db8::/32'],
+    ['2001:db8::1/128'],
+    ['::ffff:10.0.0.0/104'],
+    ['10.0.0.1/8'],
+    ['10.0.0.0/33'],
+    ['2001:db8::/129'],
+    ['10.0.0.0'],
+    ['10.0.0.0/-1'],
+    ['10.0.0.0/08'],
+    ['010.0.0.0/8'],
+    ['256.0.0.0/8'],
+    ['a.b.c.d/8'],
+    [''],
+    ['10.0.0.0/8 '],
+    ['fe80::1%eth0/64'],
+  ] as [string, string?][]) {
+    egressRow(`egress cidr ${JSON.stringify(cidr)}`, { egress: [{ cidr, ports: [443] }] }, why);
+  }
+  for (const ports of [
+    [1],
+    [22],
+    [443],
+    [65535],
+    [0],
+    [65536],
+    [-1],
+    [1.5],
+    [],
+    [443, 443],
+    ['443'],
+    [22, 0],
+  ]) {
+    egressRow(
+      `egress ports ${JSON.stringify(ports)}`,
+      { egress: [{ cidr: '10.0.0.0/8', ports }] },
+      ports.length === 0 ? CONTROLLER_STRICTER.emptyPorts : undefined,
+    );
+  }
+  for (const except of [
+    [],
+    ['10.1.0.0/16'],
+    ['10.1.0.0/16', '10.2.0.0/16'],
+    ['10.255.255.255/32'],
+    ['10.0.0.0/8'],
+    ['10.0.0.0/7'],
+    ['192.168.0.0/16'],
+    ['10.1.0.0/33'],
+    ['::/0'],
+    ['10.1.0.0'],
+  ]) {
+    egressRow(`egress except ${JSON.stringify(except)}`, {
+      egress: [{ cidr: '10.0.0.0/8', except, ports: [443] }],
+    });
+  }
   return rows;
 }
 
