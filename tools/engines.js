@@ -164,6 +164,58 @@ function run(cmd, args, opts) {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed with status ${r.status}`);
 }
 
+function sleepMs(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function processAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === 'EPERM';
+  }
+}
+
+/**
+ * Runs `build` unless `done` exists, holding `<done's dir>.lock` (mkdir is atomic) so two
+ * processes never build one cache entry at once: `npm run tools` and an e2e global setup, or two
+ * worktrees. A waiter re-checks `done` once it gets the lock; a lock whose owner died is taken over.
+ */
+function buildOnce(dir, done, build) {
+  if (fs.existsSync(done)) return;
+  const lock = `${dir}.lock`;
+  const owner = path.join(lock, 'pid');
+  let waiting = false;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      fs.writeFileSync(owner, String(process.pid));
+      break;
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+      let pid = 0;
+      try {
+        pid = Number(fs.readFileSync(owner, 'utf8'));
+      } catch {
+        // the owner is between mkdir and writing its pid
+      }
+      if (pid && !processAlive(pid)) {
+        fs.rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (!waiting) log(`waiting for process ${pid || '?'} building ${path.basename(dir)}`);
+      waiting = true;
+      sleepMs(2000);
+    }
+  }
+  try {
+    if (!fs.existsSync(done)) build();
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
+
 // Atomic and a no-op when already right: other test runs may be using the bin dir right now.
 function linkInto(dir, name, target) {
   const link = path.join(dir, name);
@@ -182,7 +234,7 @@ function buildGoFamily(family, goVer) {
   const out = path.join(cacheRoot(), familyKey(family, goVer));
   const bins = FAMILIES[family].binaries;
   const done = path.join(out, '.complete');
-  if (!fs.existsSync(done)) {
+  buildOnce(out, done, () => {
     fs.mkdirSync(out, { recursive: true });
     const prepare = FAMILIES[family].prepare;
     if (prepare) timed(`prepare ${family}`, () => prepare(path.join(TOOLS_DIR, family)));
@@ -199,7 +251,7 @@ function buildGoFamily(family, goVer) {
       );
     }
     fs.writeFileSync(done, new Date().toISOString());
-  }
+  });
   for (const name of Object.keys(bins)) linkInto(binDir(), name, path.join(out, name));
 }
 
@@ -232,14 +284,14 @@ function buildPythonTool(label, requirement, venvName, executable) {
   const venv = path.join(cacheRoot(), venvName);
   const exe = path.join(venv, 'bin', executable);
   const done = path.join(venv, '.complete');
-  if (!fs.existsSync(done)) {
+  buildOnce(venv, done, () =>
     timed(`${label} venv`, () => {
       fs.rmSync(venv, { recursive: true, force: true });
       run('python3', ['-m', 'venv', venv]);
       run(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', requirement]);
       fs.writeFileSync(done, new Date().toISOString());
-    });
-  }
+    }),
+  );
   linkInto(binDir(), executable, exe);
 }
 
@@ -311,7 +363,7 @@ function ensureEngines() {
   return binDir();
 }
 
-module.exports = { binDir, enginePaths, ensureEngines, missing, cacheRoot, CHECKOV_VERSION };
+module.exports = { binDir, buildOnce, enginePaths, ensureEngines, missing, cacheRoot, CHECKOV_VERSION };
 
 if (require.main === module) {
   if (process.argv.includes('--check')) {
