@@ -1,35 +1,17 @@
 // The batch workloads on a real kube-apiserver: every object of a KubernetesJob with every prop, a
 // KubernetesCronJob with every CronJob field, and DaemonJobs (perNode and fanOut) synthesized from
 // the node inventory that loadNodes reads from the cluster, dry-run with strict field validation.
-import { execFile } from 'node:child_process';
-import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { Testing } from 'cdk8s';
 import { DaemonJob } from '../../constructs/daemon-job';
 import { PodFailurePolicy } from '../../constructs/job-template';
 import { KubernetesCronJob } from '../../constructs/kubernetes-cron-job';
 import { KubernetesJob } from '../../constructs/kubernetes-job';
-import { NodeInfo } from '../../core/node-inventory';
+import { loadNodes } from '../../core/load-nodes';
 import { e2eEnv } from '../support/e2e-env';
 import { KubeObject, dryRunObject, ensureNamespace, kubeRequest } from '../support/kube-api';
 
 const IMAGE = 'registry.k8s.io/e2e-test-images/busybox:1.36.1-1';
 const PREFIX = 'jf-batch-e2e-';
-
-/**
- * loadNodes, run the way an app runs it: in plain Node (20.19+ loads the ES-module Kubernetes client
- * natively; Jest's module system cannot), through ts-node.
- */
-async function loadNodes(kubeconfig: string): Promise<NodeInfo[]> {
-  const root = path.join(__dirname, '..', '..');
-  const script = `require('./core/load-nodes').loadNodes(process.argv[1]).then((n) => process.stdout.write(JSON.stringify(n)))`;
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', '-e', script, kubeconfig],
-    { cwd: root, maxBuffer: 64 * 2 ** 20 },
-  );
-  return JSON.parse(stdout) as NodeInfo[];
-}
 
 async function dryRunAll(kubeconfig: string, objects: KubeObject[]): Promise<string[]> {
   const rejected: string[] = [];

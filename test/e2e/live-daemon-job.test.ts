@@ -2,11 +2,9 @@
 // perNode gives exactly one successful pod per matching node, even when a node's first attempt
 // fails; fanOut's documented caveat (a retry may land on a node that already succeeded, leaving
 // another node without a run) is shown.
-import { execFile } from 'node:child_process';
-import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { Testing } from 'cdk8s';
 import { DAEMON_JOB_LABEL, DaemonJob, DaemonJobProps } from '../../constructs/daemon-job';
+import { loadNodes } from '../../core/load-nodes';
 import { NodeInfo } from '../../core/node-inventory';
 import { e2eEnv } from '../support/e2e-env';
 import { mergePatch } from '../support/kube-api';
@@ -36,18 +34,6 @@ const NODES: LiveNode[] = [
   { name: 'node-6', labels: { pool: 'web' } },
 ];
 const MATCHING = ['node-1', 'node-2', 'node-3', 'node-4'];
-
-/** loadNodes as an app runs it: plain Node through ts-node (Jest cannot load the ES-module client). */
-async function loadNodes(kubeconfig: string): Promise<NodeInfo[]> {
-  const root = path.join(__dirname, '..', '..');
-  const script = `require('./core/load-nodes').loadNodes(process.argv[1]).then((n) => process.stdout.write(JSON.stringify(n)))`;
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', '-e', script, kubeconfig],
-    { cwd: root, maxBuffer: 64 * 2 ** 20 },
-  );
-  return JSON.parse(stdout) as NodeInfo[];
-}
 
 /** node name → phases of the DaemonJob's pods on it. */
 function phasesByNode(pods: LivePod[]): Record<string, string[]> {

@@ -48,14 +48,15 @@ export interface PolicyState {
   readonly spec: any;
 }
 
-/** Every ClusterPolicy and Policy in the cluster, by `ClusterPolicy/name` / `Policy/ns/name`. */
-export async function clusterPolicies(kubeconfig: string): Promise<Map<string, PolicyState>> {
+/** Every policy of the given kinds (`[kind, plural]`) in one API group version, by `Kind/name` / `Kind/ns/name`. */
+async function listPolicies(
+  kubeconfig: string,
+  groupVersion: string,
+  kinds: [kind: string, plural: string][],
+): Promise<Map<string, PolicyState>> {
   const out = new Map<string, PolicyState>();
-  for (const [kind, plural] of [
-    ['ClusterPolicy', 'clusterpolicies'],
-    ['Policy', 'policies'],
-  ]) {
-    const res = await kubeRequest(kubeconfig, 'GET', `/apis/kyverno.io/v1/${plural}`);
+  for (const [kind, plural] of kinds) {
+    const res = await kubeRequest(kubeconfig, 'GET', `/apis/${groupVersion}/${plural}`);
     if (res.status !== 200) throw new Error(`list ${plural}: HTTP ${res.status} ${res.body}`);
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     for (const item of res.json<{ items: any[] }>().items) {
@@ -71,6 +72,14 @@ export async function clusterPolicies(kubeconfig: string): Promise<Map<string, P
     }
   }
   return out;
+}
+
+/** Every ClusterPolicy and Policy in the cluster, by `ClusterPolicy/name` / `Policy/ns/name`. */
+export function clusterPolicies(kubeconfig: string): Promise<Map<string, PolicyState>> {
+  return listPolicies(kubeconfig, 'kyverno.io/v1', [
+    ['ClusterPolicy', 'clusterpolicies'],
+    ['Policy', 'policies'],
+  ]);
 }
 
 /**
@@ -273,25 +282,12 @@ ${spec[kind]}`;
 }
 
 /** Every CEL-kind policy in the cluster, by `Kind/name` / `Kind/ns/name`. */
-export async function celPolicies(kubeconfig: string): Promise<Map<string, PolicyState>> {
-  const out = new Map<string, PolicyState>();
-  for (const [kind, { plural }] of Object.entries(CEL_KINDS)) {
-    const res = await kubeRequest(kubeconfig, 'GET', `/apis/policies.kyverno.io/v1/${plural}`);
-    if (res.status !== 200) throw new Error(`list ${plural}: HTTP ${res.status} ${res.body}`);
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    for (const item of res.json<{ items: any[] }>().items) {
-      const key = item.metadata.namespace
-        ? `${kind}/${item.metadata.namespace}/${item.metadata.name}`
-        : `${kind}/${item.metadata.name}`;
-      out.set(key, {
-        key,
-        resourceVersion: item.metadata.resourceVersion,
-        annotations: item.metadata.annotations ?? {},
-        spec: item.spec,
-      });
-    }
-  }
-  return out;
+export function celPolicies(kubeconfig: string): Promise<Map<string, PolicyState>> {
+  return listPolicies(
+    kubeconfig,
+    'policies.kyverno.io/v1',
+    Object.entries(CEL_KINDS).map(([kind, { plural }]) => [kind, plural]),
+  );
 }
 
 /** Resource versions of the CEL-kind policies by key. */
