@@ -4,6 +4,9 @@
 // instead of being written) and `--coverage` to `npm test`.
 // ts-jest transpiles each file alone (tsconfig `isolatedModules`); `npm run lint` type-checks.
 const tsJest = ['ts-jest', {}];
+// Copies of the sources (Stryker's sandbox, the compiled package) are never modules of the suites:
+// without this jest's haste map sees every package.json twice while `npm run test:mutation` runs.
+const modulePathIgnorePatterns = ['<rootDir>/.stryker-tmp/', '<rootDir>/lib/'];
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -27,18 +30,21 @@ module.exports = {
     {
       displayName: 'unit',
       testEnvironment: 'node',
+      modulePathIgnorePatterns,
       transform: { '^.+\\.ts$': tsJest },
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
     },
     {
       displayName: 'integration',
       testEnvironment: 'node',
+      modulePathIgnorePatterns,
       transform: { '^.+\\.ts$': tsJest },
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
     },
     {
       displayName: 'e2e',
       testEnvironment: 'node',
+      modulePathIgnorePatterns,
       transform: { '^.+\\.ts$': tsJest },
       testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
       globalSetup: '<rootDir>/test/e2e/global-setup.ts',
