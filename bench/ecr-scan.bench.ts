@@ -10,8 +10,8 @@
 // JOBFORGE_BIN_DIR (the engines' bin dir, for moto_server).
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolveEcrConfig, scanEcr } from '../core/image-pipeline/ecr-scanner';
-import type { EcrScanResult } from '../core/image-pipeline/types';
+import { resolveEcrConfig, scanEcr } from '../core/io/ecr';
+import type { EcrScanResult } from '../core/pipeline/types';
 import { mapLimit, rawPutImage, useMotoCredentials } from '../test/support/ecr-seed';
 import { startMoto } from '../test/support/moto';
 

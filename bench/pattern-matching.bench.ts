@@ -4,8 +4,8 @@
 // backtracking engines grow exponentially (regex) or polynomially (glob).
 // BENCH_PATTERN_MAX_MS caps one baseline measurement (1500 ms); longer inputs are not tried.
 import picomatch from 'picomatch';
-import { compileTagRegex } from '../core/image-pipeline/tag-selection';
-import { compileEcrMatcher } from '../core/image-pipeline/ecr-scanner';
+import { compileTagRegex } from '../core/pipeline/select';
+import { compileEcrMatcher } from '../core/io/ecr';
 
 const MAX_MS = Number(process.env.BENCH_PATTERN_MAX_MS ?? 1500);
 

@@ -6,8 +6,8 @@
 // BENCH_ROUNDS the rounds (3).
 import { CreateRepositoryCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
 import { ImagePipeline } from '../stacks/image-pipeline';
-import { validatePipelineConfig } from '../core/image-pipeline/config';
-import { scanEcr } from '../core/image-pipeline/ecr-scanner';
+import { validatePipelineConfig } from '../core/pipeline/validate';
+import { scanEcr } from '../core/io/ecr';
 import { listGitFiles } from '../core/git-tree';
 import { createBareRemote, runGit } from '../test/support/git-remotes';
 import { startMoto } from '../test/support/moto';

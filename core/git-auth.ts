@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { GitAuth, GitAuthor } from './image-pipeline/types';
+import type { GitAuth, GitAuthor } from './pipeline/types';
 
 // How jobforge's git processes authenticate, and how their output is kept free of credentials.
 // Shared by the Git writer, the Git tree reader and the image pipeline's provider.

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as nodePath from 'node:path';
 import { gitEnvironment, redactorFor } from './git-auth';
-import type { GitTarget } from './image-pipeline/types';
+import type { GitTarget } from './pipeline/types';
 
 /**
  * Reads which files a Git branch holds under a path, without a working tree: a shallow,

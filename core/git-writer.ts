@@ -4,8 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { gitEnvironment, redactorFor, redactUrl } from './git-auth';
 import { checkRelativePath, joinRepoPath } from './git-path';
-import { compileStringTemplate } from './image-pipeline/template';
-import type { GitAuth, GitAuthor, GitTarget, GitWriteMode, GitWriteResult } from './image-pipeline/types';
+import { compileStringTemplate } from './pipeline/render';
+import type { GitAuth, GitAuthor, GitTarget, GitWriteMode, GitWriteResult } from './pipeline/types';
 
 /**
  * Commits files to a branch of a Git remote with the git CLI, safely:

@@ -1,6 +1,6 @@
 import type * as k8s from '@kubernetes/client-node';
 import { canonicalImage } from './image-reference';
-import { defaultTagPrefixOf } from './image-pipeline/tag-selection';
+import { defaultTagPrefixOf } from './pipeline/select';
 
 /** The workload kinds whose pod templates (or pods) the index reads. */
 export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob', 'Job', 'Pod'] as const;

@@ -5,7 +5,7 @@ import type {
   GitAuthor,
   SelectionPolicy,
   TemplateValue,
-} from '../core/image-pipeline/types';
+} from '../core/pipeline/types';
 import { GitAuthSource, ImagePipeline, ImagePipelineArgs } from './image-pipeline';
 
 /**

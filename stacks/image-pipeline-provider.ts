@@ -15,7 +15,7 @@ import type {
   ResolvedPipelineConfig,
   TemplateConfig,
   TemplateFunction,
-} from '../core/image-pipeline/types';
+} from '../core/pipeline/types';
 import {
   applyPlan,
   DetectedRecord,
@@ -25,11 +25,11 @@ import {
   PipelineStages,
   planChangesState,
   planPipeline,
-} from '../core/image-pipeline/run-pipeline';
-import { compilePolicy, selectImages } from '../core/image-pipeline/tag-selection';
-import { compileTemplate, CompiledTemplate } from '../core/image-pipeline/template';
-import { validatePipelineConfig } from '../core/image-pipeline/config';
-import { scanEcr } from '../core/image-pipeline/ecr-scanner';
+} from '../core/pipeline/plan';
+import { compilePolicy, selectImages } from '../core/pipeline/select';
+import { compileTemplate, CompiledTemplate } from '../core/pipeline/render';
+import { validatePipelineConfig } from '../core/pipeline/validate';
+import { scanEcr } from '../core/io/ecr';
 import { listGitFiles } from '../core/git-tree';
 import { gitAuthSecrets, redactUrl } from '../core/git-auth';
 import { writeGitFiles } from '../core/git-writer';

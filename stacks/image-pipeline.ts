@@ -7,15 +7,15 @@ import type {
   SelectionPolicy,
   TemplateFunction,
   TemplateValue,
-} from '../core/image-pipeline/types';
+} from '../core/pipeline/types';
 import type {
   DetectedRecord,
   PipelineApiCalls,
   PipelineOutputs,
   SkippedImage,
-} from '../core/image-pipeline/run-pipeline';
-import type { ImagePipelineConfig } from '../core/image-pipeline/types';
-import { validatePipelineConfig } from '../core/image-pipeline/config';
+} from '../core/pipeline/plan';
+import type { ImagePipelineConfig } from '../core/pipeline/types';
+import { validatePipelineConfig } from '../core/pipeline/validate';
 
 /**
  * Where the Git credentials come from at `pulumi up`: environment variables of the `pulumi`

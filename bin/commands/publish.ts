@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { GitBranchMissingError, writeGitFiles, type GitWriterFile } from '../../core/git-writer';
-import type { GitAuth, GitTarget, GitWriteResult } from '../../core/image-pipeline/types';
+import type { GitAuth, GitTarget, GitWriteResult } from '../../core/pipeline/types';
 import { findSecretManifests } from '../../core/secret-manifests';
 
 /**

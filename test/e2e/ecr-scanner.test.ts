@@ -1,5 +1,5 @@
-import { resolveEcrConfig, scanEcr } from '../../core/image-pipeline/ecr-scanner';
-import { selectImages } from '../../core/image-pipeline/tag-selection';
+import { resolveEcrConfig, scanEcr } from '../../core/io/ecr';
+import { selectImages } from '../../core/pipeline/select';
 import { createRepository, motoEcrClient, putImage, useMotoCredentials } from '../support/ecr-seed';
 import { e2eEnv } from '../support/e2e-env';
 import { startMoto, type MotoServer } from '../support/moto';

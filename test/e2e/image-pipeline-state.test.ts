@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { ECRClient } from '@aws-sdk/client-ecr';
-import type { DetectedRecord } from '../../core/image-pipeline/run-pipeline';
+import type { DetectedRecord } from '../../core/pipeline/plan';
 import { ImagePipeline } from '../../stacks/image-pipeline';
 import { e2eEnv, resetMoto } from '../support/e2e-env';
 import { createRepository, motoEcrClient, putImage } from '../support/ecr-seed';

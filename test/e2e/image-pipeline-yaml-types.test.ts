@@ -3,9 +3,9 @@
 // Tags and variables such as `on`, `yes`, `NO`, `y`, `Off`, `1_000` must arrive as strings, and
 // typed placeholders as numbers and booleans.
 import * as YAML from 'yaml';
-import { renderManifest } from '../../core/image-pipeline/template';
-import { toDetectedImage } from '../../core/image-pipeline/tag-selection';
-import type { DetectedImage } from '../../core/image-pipeline/types';
+import { renderManifest } from '../../core/pipeline/render';
+import { toDetectedImage } from '../../core/pipeline/select';
+import type { DetectedImage } from '../../core/pipeline/types';
 import { e2eEnv } from '../support/e2e-env';
 import { ensureNamespace, kubeRequest, KubeResponse } from '../support/kube-api';
 

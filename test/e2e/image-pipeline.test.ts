@@ -4,8 +4,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ECRClient, CreateRepositoryCommand, PutImageCommand } from '@aws-sdk/client-ecr';
-import type { DetectedImage } from '../../core/image-pipeline/types';
-import type { DetectedRecord, SkippedImage } from '../../core/image-pipeline/run-pipeline';
+import type { DetectedImage } from '../../core/pipeline/types';
+import type { DetectedRecord, SkippedImage } from '../../core/pipeline/plan';
 import { ImagePipeline, ImagePipelineArgs } from '../../stacks/image-pipeline';
 import { applyObject } from '../support/kube-api';
 import { e2eEnv, resetMoto } from '../support/e2e-env';

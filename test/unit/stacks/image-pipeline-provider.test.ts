@@ -2,7 +2,7 @@
 // a dynamic provider). ECR, the cluster and Git are in-memory fakes here; the real ones run in
 // test/e2e/image-pipeline.test.ts.
 import * as pulumi from '@pulumi/pulumi';
-import type { EcrScanResult, GitFile, GitTarget, ImageCandidate } from '../../../core/image-pipeline/types';
+import type { EcrScanResult, GitFile, GitTarget, ImageCandidate } from '../../../core/pipeline/types';
 
 const REGISTRY = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
 const fake = {
@@ -14,8 +14,8 @@ const fake = {
   lastAuth: undefined as unknown,
 };
 
-jest.mock('../../../core/image-pipeline/ecr-scanner', () => ({
-  ...jest.requireActual('../../../core/image-pipeline/ecr-scanner'),
+jest.mock('../../../core/io/ecr', () => ({
+  ...jest.requireActual('../../../core/io/ecr'),
   scanEcr: async (): Promise<EcrScanResult> => {
     fake.scans++;
     return {

@@ -5,15 +5,15 @@ import {
   planChangesState,
   planPipeline,
   runPipeline,
-} from '../../../core/image-pipeline/run-pipeline';
+} from '../../../../core/pipeline/plan';
 import type {
   DetectedImage,
   GitFile,
   ImageCandidate,
   ImagePipelineConfig,
   ResolvedPipelineConfig,
-} from '../../../core/image-pipeline/types';
-import { WorkloadIndex, imageUsesOf } from '../../../core/workload-index';
+} from '../../../../core/pipeline/types';
+import { WorkloadIndex, imageUsesOf } from '../../../../core/workload-index';
 
 const REGISTRY = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
 const digest = (n: number): string => `sha256:${n.toString(16).padStart(64, '0')}`;

@@ -5,8 +5,8 @@ import {
   defaultTagPrefixOf,
   parseTagVersion,
   selectImages,
-} from '../../../../core/image-pipeline/tag-selection';
-import type { ImageCandidate, SelectionPolicy } from '../../../../core/image-pipeline/types';
+} from '../../../../core/pipeline/select';
+import type { ImageCandidate, SelectionPolicy } from '../../../../core/pipeline/types';
 
 const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
 let seq = 0;

@@ -4,10 +4,10 @@ import {
   MAX_TEMPLATE_EXPANSION,
   renderManifest,
   renderManifests,
-} from '../../../../core/image-pipeline/template';
-import { validatePipelineConfig } from '../../../../core/image-pipeline/config';
-import { toDetectedImage } from '../../../../core/image-pipeline/tag-selection';
-import type { DetectedImage, TemplateConfig } from '../../../../core/image-pipeline/types';
+} from '../../../../core/pipeline/render';
+import { validatePipelineConfig } from '../../../../core/pipeline/validate';
+import { toDetectedImage } from '../../../../core/pipeline/select';
+import type { DetectedImage, TemplateConfig } from '../../../../core/pipeline/types';
 import { checkRelativePath } from '../../../../core/git-path';
 
 const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';

@@ -1,5 +1,5 @@
-import { validatePipelineConfig } from '../../../../core/image-pipeline/config';
-import type { ImagePipelineConfig } from '../../../../core/image-pipeline/types';
+import { validatePipelineConfig } from '../../../../core/pipeline/validate';
+import type { ImagePipelineConfig } from '../../../../core/pipeline/types';
 
 const TEMPLATE = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .ServiceName }}\n';
 const base: ImagePipelineConfig = {

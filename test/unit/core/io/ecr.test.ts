@@ -5,8 +5,8 @@ import {
   type DescribeRepositoriesCommandInput,
 } from '@aws-sdk/client-ecr';
 import picomatch from 'picomatch';
-import { compileEcrMatcher, resolveEcrConfig, scanEcr } from '../../../../core/image-pipeline/ecr-scanner';
-import type { EcrClientLike, EcrConfig } from '../../../../core/image-pipeline/types';
+import { compileEcrMatcher, resolveEcrConfig, scanEcr } from '../../../../core/io/ecr';
+import type { EcrClientLike, EcrConfig } from '../../../../core/pipeline/types';
 
 const ACCOUNT = '123456789012';
 const REGISTRY = `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com`;

@@ -1,7 +1,7 @@
 import { resolveGitTarget } from '../git-writer';
-import { resolveEcrConfig } from './ecr-scanner';
-import { compilePolicy } from './tag-selection';
-import { compileTemplate, DEFAULT_FILE_NAME } from './template';
+import { resolveEcrConfig } from '../io/ecr';
+import { compilePolicy } from './select';
+import { compileTemplate, DEFAULT_FILE_NAME } from './render';
 import type { DedupConfig, ImagePipelineConfig, ResolvedPipelineConfig } from './types';
 
 /**
