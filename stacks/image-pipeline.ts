@@ -8,12 +8,7 @@ import type {
   TemplateFunction,
   TemplateValue,
 } from '../core/pipeline/types';
-import type {
-  DetectedRecord,
-  PipelineApiCalls,
-  PipelineOutputs,
-  SkippedImage,
-} from '../core/pipeline/plan';
+import type { DetectedRecord, PipelineApiCalls, PipelineOutputs, SkippedImage } from '../core/pipeline/plan';
 import type { ImagePipelineConfig } from '../core/pipeline/types';
 import { validatePipelineConfig } from '../core/pipeline/validate';
 

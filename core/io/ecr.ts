@@ -4,7 +4,13 @@ import type { RE2JS } from 're2js';
 /** `picomatch` and `re2js`, loaded on first use, so that requiring jobforge stays cheap (bench/package-entry.bench.ts). */
 const picomatch = (): typeof import('picomatch') => require('picomatch') as typeof import('picomatch');
 const re2js = (): typeof import('re2js') => require('re2js') as typeof import('re2js');
-import type { EcrClientLike, EcrConfig, EcrScanResult, ImageCandidate, ResolvedEcrConfig } from '../pipeline/types';
+import type {
+  EcrClientLike,
+  EcrConfig,
+  EcrScanResult,
+  ImageCandidate,
+  ResolvedEcrConfig,
+} from '../pipeline/types';
 
 /**
  * Scans ECR for image candidates with the fewest API calls possible: DescribeRepositories
