@@ -2,7 +2,7 @@
 // pipeline functions that do not load Pulumi. Re-exports only. Nothing reachable from here loads
 // @pulumi/*, @aws-sdk/* or typescript when required (test/integration/package-entry.test.ts);
 // the Pulumi components are `jobforge/pulumi` (pulumi.ts).
-export * from './constructs/job-template';
+export * from './constructs/pod';
 export * from './constructs/kubernetes-job';
 export * from './constructs/kubernetes-cron-job';
 export * from './constructs/daemon-job';

@@ -1,7 +1,7 @@
 // The example cdk8s app: `npm run synth` (cdk8s synth) writes its YAML to dist/.
 import { App, Chart } from 'cdk8s';
 import { DaemonJob } from './constructs/daemon-job';
-import { PodFailurePolicy } from './constructs/job-template';
+import { PodFailurePolicy } from './constructs/pod';
 import { KubernetesCronJob } from './constructs/kubernetes-cron-job';
 import { KubernetesJob } from './constructs/kubernetes-job';
 import { ImageResourceController } from './constructs/image-resource-controller';

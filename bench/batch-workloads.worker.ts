@@ -7,7 +7,7 @@ import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { DaemonJob } from '../constructs/daemon-job';
-import { PodFailurePolicy } from '../constructs/job-template';
+import { PodFailurePolicy } from '../constructs/pod';
 import { KubernetesCronJob } from '../constructs/kubernetes-cron-job';
 import { KubernetesJob } from '../constructs/kubernetes-job';
 import { NodeInfo } from '../core/node-inventory';

@@ -25,7 +25,7 @@ import {
   buildPodTemplate,
   validateJobWorkload,
   workloadLabels,
-} from './job-template';
+} from './pod';
 
 /** Label on every Job (and pod) of a DaemonJob: the DaemonJob's name. */
 export const DAEMON_JOB_LABEL = 'jobforge.io/daemon-job';

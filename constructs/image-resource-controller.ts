@@ -13,12 +13,8 @@ import {
   Quantity,
 } from 'cdk8s-plus-28/lib/imports/k8s';
 import { IMAGE_RESOURCE_GROUP, ImageResourceCrds } from './image-resource-crds';
-import {
-  ImagePullPolicy,
-  defaultImagePullPolicy,
-  requireImageDigest,
-  validateContainerImage,
-} from './job-template';
+import { ImagePullPolicy, defaultImagePullPolicy } from './pod';
+import { requireImageDigest, validateContainerImage } from '../core/image-reference';
 import {
   APISERVER_6443_EGRESS,
   HTTPS_EGRESS,

@@ -12,7 +12,7 @@ import {
   checkInteger,
   validateJobWorkload,
   workloadLabels,
-} from './job-template';
+} from './pod';
 
 /** What the CronJob controller does when a run is due while the previous one still runs. */
 export type ConcurrencyPolicy = 'Allow' | 'Forbid' | 'Replace';

@@ -9,7 +9,7 @@ import {
   buildPodTemplate,
   validateJobWorkload,
   workloadLabels,
-} from './job-template';
+} from './pod';
 
 /** Props of a {@link KubernetesJob}. */
 export interface KubernetesJobProps extends JobWorkloadProps {

@@ -6,7 +6,7 @@ import { KYVERNO_POLICY_KINDS, KyvernoPolicyKindInfo } from '../core/policy-sync
 import { LogLevel, parseLogLevel } from '../core/policy-sync/sync-logger';
 import { DEFAULT_MAX_REMOVALS, POLICY_SYNC_SETTINGS as S } from '../core/policy-sync/sync-settings';
 import { PodSecurityContext } from 'cdk8s-plus-28/lib/imports/k8s';
-import { ContainerResources, ImagePullPolicy } from './job-template';
+import { ContainerResources, ImagePullPolicy } from './pod';
 import { NetworkPolicyOptions } from './network-policy';
 import { InsightsSettings, OnDemandJobRunner } from './on-demand-job-runner';
 

@@ -8,7 +8,7 @@ import {
   PodSecurityContext,
   PolicyRule,
 } from 'cdk8s-plus-28/lib/imports/k8s';
-import { ContainerResources, ImagePullPolicy, SecretKeyReference } from './job-template';
+import { ContainerResources, ImagePullPolicy, SecretKeyReference } from './pod';
 import { APISERVER_6443_EGRESS, HTTPS_EGRESS, NetworkPolicyOptions } from './network-policy';
 import { KubernetesCronJob } from './kubernetes-cron-job';
 

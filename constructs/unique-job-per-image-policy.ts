@@ -15,11 +15,10 @@ import {
   DEFAULT_RESOURCES,
   ResourceQuantities,
   isEnvVarName,
-  requireImageDigest,
-  validateContainerImage,
   validateEnvNames,
   validateResources,
-} from './job-template';
+} from './pod';
+import { requireImageDigest, validateContainerImage } from '../core/image-reference';
 
 /** Label every generated Job (and its pods) carries, as the original policy set it. */
 export const GENERATED_BY_LABEL = 'generated-by';

@@ -207,3 +207,33 @@ const CANONICAL_REWRITE_REGEXPS = CANONICAL_IMAGE_REWRITES.map((r) => ({
   regexp: new RegExp(r.pattern, 'g'),
   replacement: r.replacement,
 }));
+
+/**
+ * Throws unless `image` is a full image reference that parses (distribution/reference grammar)
+ * and names a tag or a digest: what every jobforge construct requires of a container image.
+ */
+export function validateContainerImage(field: string, image: string): void {
+  if (typeof image !== 'string' || image === '') {
+    throw new Error(`'${field}' is required, got ${show(image)}`);
+  }
+  let ref;
+  try {
+    ref = parseImageReference(image);
+  } catch (err) {
+    throw new Error(
+      `'${field}' must be a full image reference, got ${show(image)}: ${(err as Error).message}`,
+    );
+  }
+  if (ref.tag === undefined && ref.digest === undefined) {
+    throw new Error(`'${field}' must name a tag or a digest (no implicit :latest), got ${show(image)}`);
+  }
+}
+
+/** Throws unless `image` is pinned by digest: what `requireImageDigest: true` asks of every image. */
+export function requireImageDigest(field: string, image: string): void {
+  if (parseImageReference(image).digest === undefined) {
+    throw new Error(
+      `'${field}' must be pinned by digest (…@sha256:<hex>) when requireImageDigest is true, got ${show(image)}`,
+    );
+  }
+}

@@ -41,7 +41,17 @@ const MODULES = [
   'core/policy-sync/kyverno-policy.ts',
   'core/policy-sync/sync-plan.ts',
   'core/policy-sync/sync-summary.ts',
-  'constructs/job-template.ts',
+  'core/k8s/field-checks.ts',
+  'constructs/pod/container.ts',
+  'constructs/pod/env.ts',
+  'constructs/pod/job-spec.ts',
+  'constructs/pod/pod-failure-policy.ts',
+  'constructs/pod/resources.ts',
+  'constructs/pod/security-context.ts',
+  'constructs/pod/tolerations.ts',
+  'constructs/pod/validate-workload.ts',
+  'constructs/pod/volumes.ts',
+  'constructs/pod/workload-support.ts',
 ];
 
 const reportFile = (module) =>

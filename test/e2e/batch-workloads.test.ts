@@ -3,7 +3,7 @@
 // the node inventory that loadNodes reads from the cluster, dry-run with strict field validation.
 import { Testing } from 'cdk8s';
 import { DaemonJob } from '../../constructs/daemon-job';
-import { PodFailurePolicy } from '../../constructs/job-template';
+import { PodFailurePolicy } from '../../constructs/pod';
 import { KubernetesCronJob } from '../../constructs/kubernetes-cron-job';
 import { KubernetesJob } from '../../constructs/kubernetes-job';
 import { loadNodes } from '../../core/load-nodes';

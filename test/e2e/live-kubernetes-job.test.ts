@@ -2,7 +2,7 @@
 // controllers and kube-scheduler act on what the constructs synthesize; kwok runs the pods on fake
 // nodes (Succeeded, or Failed with the exit code a pod label asks for: test/e2e/fixtures/kwok).
 import { Testing } from 'cdk8s';
-import { PodFailurePolicy } from '../../constructs/job-template';
+import { PodFailurePolicy } from '../../constructs/pod';
 import { KubernetesCronJob } from '../../constructs/kubernetes-cron-job';
 import { KubernetesJob } from '../../constructs/kubernetes-job';
 import { e2eEnv } from '../support/e2e-env';

@@ -7,7 +7,7 @@ import { Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { DaemonJob, DaemonJobProps } from '../../constructs/daemon-job';
 import { ImageResourceController } from '../../constructs/image-resource-controller';
-import { defaultImagePullPolicy } from '../../constructs/job-template';
+import { defaultImagePullPolicy } from '../../constructs/pod';
 import { KubernetesCronJob, KubernetesCronJobProps } from '../../constructs/kubernetes-cron-job';
 import { KubernetesJob, KubernetesJobProps } from '../../constructs/kubernetes-job';
 import { KyvernoPolicySync, syncIntervalToSchedule } from '../../constructs/kyverno-policy-sync';

@@ -3,7 +3,7 @@
 // pod model, and a user override is merged over it, not in place of it.
 import { Testing } from 'cdk8s';
 import { DaemonJob } from '../../../constructs/daemon-job';
-import type { InitContainer } from '../../../constructs/job-template';
+import type { InitContainer } from '../../../constructs/pod';
 import { KubernetesCronJob } from '../../../constructs/kubernetes-cron-job';
 import { KubernetesJob } from '../../../constructs/kubernetes-job';
 

@@ -1,7 +1,7 @@
 import { Testing } from 'cdk8s';
 import { KubernetesCronJob, KubernetesCronJobProps } from '../../../constructs/kubernetes-cron-job';
 import { KubernetesJob } from '../../../constructs/kubernetes-job';
-import { PodFailurePolicy } from '../../../constructs/job-template';
+import { PodFailurePolicy } from '../../../constructs/pod';
 
 const IMAGE = 'ghcr.io/example/report:2.0.1';
 

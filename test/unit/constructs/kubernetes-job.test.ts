@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { KubernetesJob, KubernetesJobProps } from '../../../constructs/kubernetes-job';
-import { DEFAULT_RESOURCES, PodFailurePolicy } from '../../../constructs/job-template';
+import { DEFAULT_RESOURCES, PodFailurePolicy } from '../../../constructs/pod';
 
 const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:1.2.3';
 

@@ -4,7 +4,7 @@ import { Testing } from 'cdk8s';
 import { KubernetesJob, KubernetesJobProps } from '../../../constructs/kubernetes-job';
 import { DaemonJob } from '../../../constructs/daemon-job';
 import { KubernetesCronJob } from '../../../constructs/kubernetes-cron-job';
-import { defaultImagePullPolicy } from '../../../constructs/job-template';
+import { defaultImagePullPolicy } from '../../../constructs/pod';
 import {
   ImageResourceController,
   ImageResourceControllerProps,
