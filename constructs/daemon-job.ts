@@ -2,8 +2,6 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import {
-  toDnsLabel,
-  toLabelValue,
   validateAnnotations,
   validateDnsLabel,
   validateDnsSubdomain,
@@ -18,6 +16,13 @@ import {
   untoleratedTaints,
 } from '../core/node-inventory';
 import {
+  DAEMON_JOB_LABEL,
+  DAEMON_JOB_NODE_ANNOTATION,
+  perNodeJob,
+  perNodeJobName,
+  pinAffinity,
+} from '../core/daemon-job/per-node-job';
+import {
   JobWorkloadProps,
   addJobSupport,
   defaultWorkloadName,
@@ -27,12 +32,11 @@ import {
   workloadLabels,
 } from './pod';
 
-/** Label on every Job (and pod) of a DaemonJob: the DaemonJob's name. */
-export const DAEMON_JOB_LABEL = 'jobforge.io/daemon-job';
-/** Label on every per-node Job (and pod): the node's name (hash-suffixed when not a valid label value). */
-export const DAEMON_JOB_NODE_LABEL = 'jobforge.io/node';
-/** Annotation on every per-node Job: the node's full name. */
-export const DAEMON_JOB_NODE_ANNOTATION = 'jobforge.io/node-name';
+export {
+  DAEMON_JOB_LABEL,
+  DAEMON_JOB_NODE_LABEL,
+  DAEMON_JOB_NODE_ANNOTATION,
+} from '../core/daemon-job/per-node-job';
 
 /**
  * How a DaemonJob covers its nodes.
@@ -111,10 +115,10 @@ export class DaemonJob extends Construct {
     });
 
     // Every name is decided (and checked) before anything is created.
-    // An Indexed Job's pod hostname is `<job>-0`: keep room for it.
-    const maxLength = (props.completionMode ?? 'NonIndexed') === 'Indexed' ? 61 : 63;
     const perNodeNames =
-      mode === 'perNode' ? matched.map((node) => toDnsLabel([name, node.name], maxLength)) : [];
+      mode === 'perNode'
+        ? matched.map((node) => perNodeJobName(name, node.name, { completionMode: props.completionMode }))
+        : [];
     // Each per-node Job also carries the node's name as an annotation: within the 256 KiB too.
     const longest =
       mode === 'perNode' ? matched.reduce((a, n) => (n.name.length > a.length ? n.name : a), '') : '';
@@ -140,30 +144,17 @@ export class DaemonJob extends Construct {
     const namespace = props.namespace;
 
     if (mode === 'perNode') {
-      matched.forEach((node, i) => {
-        const jobName = perNodeNames[i];
-        const nodeLabels = { ...labels, [DAEMON_JOB_NODE_LABEL]: toLabelValue(node.name) };
-        const podTemplate: k8s.PodTemplateSpec = {
-          metadata: { labels: nodeLabels },
-          spec: { ...template.spec!, affinity: pinAffinity(props.affinity, [node.name]) },
-        };
-        jobs.push(
-          new k8s.KubeJob(this, `Job-${node.name}`, {
-            metadata: {
-              name: jobName,
-              namespace,
-              labels: nodeLabels,
-              annotations: { ...props.annotations, [DAEMON_JOB_NODE_ANNOTATION]: node.name },
-            },
-            spec: buildJobSpec(props, podTemplate, {
-              completions: 1,
-              parallelism: 1,
-              suspend: props.suspend,
-            }),
-          }),
-        );
-        jobNames.push(jobName);
-      });
+      const jobTemplate = {
+        name,
+        namespace,
+        metadata: { labels, annotations: props.annotations },
+        spec: buildJobSpec(props, template, { completions: 1, parallelism: 1, suspend: props.suspend }),
+      };
+      for (const node of matched) {
+        const job = perNodeJob(jobTemplate, node.name);
+        jobs.push(new k8s.KubeJob(this, `Job-${node.name}`, { metadata: job.metadata, spec: job.spec }));
+        jobNames.push(job.metadata.name);
+      }
     } else if (matched.length > 0) {
       const pinned = pinAffinity(
         props.affinity,
@@ -243,28 +234,4 @@ function validateNodes(nodes: NodeInfo[]): void {
       }
     }
   });
-}
-
-/**
- * `affinity` with its required node affinity narrowed to `nodeNames`, the way the DaemonSet
- * controller pins pods: a `metadata.name In [node]` matchFields requirement (the apiserver allows
- * one value per node field requirement) added to every user term, one term per node (terms are
- * ORed), or terms with only the pin when the user has none.
- */
-function pinAffinity(affinity: k8s.Affinity | undefined, nodeNames: string[]): k8s.Affinity {
-  const required = affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
-  const userTerms: k8s.NodeSelectorTerm[] =
-    required && required.nodeSelectorTerms.length > 0 ? required.nodeSelectorTerms : [{}];
-  const terms: k8s.NodeSelectorTerm[] = [];
-  for (const node of nodeNames) {
-    const pin: k8s.NodeSelectorRequirement = { key: 'metadata.name', operator: 'In', values: [node] };
-    for (const t of userTerms) terms.push({ ...t, matchFields: [...(t.matchFields ?? []), pin] });
-  }
-  return {
-    ...affinity,
-    nodeAffinity: {
-      ...affinity?.nodeAffinity,
-      requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms },
-    },
-  };
 }
