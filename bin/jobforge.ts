@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { registerPolicySync } from './commands/policy-sync';
 import { registerPublish } from './commands/publish';
 import { registerPipelinePlan } from './commands/pipeline-plan';
+import { registerController } from './commands/controller-on-demand-jobs';
 
 /** The package version, read from the nearest package.json above this file (src or lib). */
 function packageVersion(): string {
@@ -16,12 +17,13 @@ function packageVersion(): string {
 export function buildCli(): Command {
   const program = new Command('jobforge')
     .description(
-      'Runtime pieces of jobforge: Kyverno policy sync, publishing synthesized YAML to a GitOps repo.',
+      'Runtime pieces of jobforge: Kyverno policy sync, publishing synthesized YAML to a GitOps repo, the on-demand job runner.',
     )
     .version(packageVersion(), '-v, --version');
   registerPolicySync(program);
   registerPublish(program);
   registerPipelinePlan(program);
+  registerController(program);
   return program;
 }
 
