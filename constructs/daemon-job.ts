@@ -1,4 +1,4 @@
-import { Chart } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import {
@@ -23,7 +23,6 @@ import {
   pinAffinity,
 } from '../core/daemon-job/per-node-job';
 import {
-  JobWorkloadProps,
   addJobSupport,
   defaultWorkloadName,
   buildJobSpec,
@@ -31,6 +30,7 @@ import {
   validateJobWorkload,
   workloadLabels,
 } from './pod';
+import { DaemonJobResourceProps, addDaemonJobResource } from './daemon-job-resource';
 
 export {
   DAEMON_JOB_LABEL,
@@ -49,13 +49,19 @@ export {
  *   guarantee one successful run per node. A retried pod may land on a node whose pod already
  *   succeeded (anti-affinity only sees running pods), leaving another node without a run. Use it
  *   only for compatibility with manifests built that way.
+ * - `controller`: no Job at synth time: a `jobforge.io/v1alpha1` DaemonJob custom resource that
+ *   the DaemonJob controller (`jobforge controller daemonjob`) follows, giving nodes that join
+ *   later their Job too. Needs the DaemonJobCrd and a DaemonJobController in the cluster.
  */
-export type DaemonJobMode = 'perNode' | 'fanOut';
+export type DaemonJobMode = 'perNode' | 'fanOut' | 'controller';
 
 /** Props of a {@link DaemonJob}: the shared container/job model, less parallelism and completions. */
-export interface DaemonJobProps extends JobWorkloadProps {
-  /** The cluster's nodes (see loadNodes). Matching is on labels (`nodeSelector`, required node affinity) and taints (`tolerations`). */
-  readonly nodes: NodeInfo[];
+export interface DaemonJobProps extends DaemonJobResourceProps {
+  /**
+   * The cluster's nodes (see loadNodes). Matching is on labels (`nodeSelector`, required node
+   * affinity) and taints (`tolerations`). Required unless `mode` is controller (which ignores it).
+   */
+  readonly nodes?: NodeInfo[];
   /** @default 'perNode' */
   readonly mode?: DaemonJobMode;
   /**
@@ -78,13 +84,15 @@ export class DaemonJob extends Construct {
   public readonly nodeNames: string[];
   /** The batch/v1 Jobs, in the order of jobNames. */
   public readonly jobs: k8s.KubeJob[];
+  /** The DaemonJob custom resource (mode controller only). */
+  public readonly resource?: ApiObject;
 
   public constructor(scope: Construct, id: string, props: DaemonJobProps) {
     super(scope, id);
     const name = props.name ?? defaultWorkloadName(this, 63);
     const mode = props.mode ?? 'perNode';
-    if (mode !== 'perNode' && mode !== 'fanOut') {
-      throw new Error(`'mode' must be perNode or fanOut, got ${JSON.stringify(props.mode)}`);
+    if (mode !== 'perNode' && mode !== 'fanOut' && mode !== 'controller') {
+      throw new Error(`'mode' must be perNode, fanOut or controller, got ${JSON.stringify(props.mode)}`);
     }
     const p = props as DaemonJobProps & { parallelism?: unknown; completions?: unknown };
     for (const field of ['parallelism', 'completions'] as const) {
@@ -95,10 +103,25 @@ export class DaemonJob extends Construct {
       }
     }
     validateDnsLabel('name', name);
+    if (mode === 'controller') {
+      this.name = name;
+      this.resource = addDaemonJobResource(this, props, name);
+      this.jobs = [];
+      this.jobNames = [];
+      this.nodeNames = [];
+      this.namespace = props.namespace ?? Chart.of(this).namespace;
+      return;
+    }
+    if (props.nodeRemovalPolicy !== undefined) {
+      throw new Error(
+        `'nodeRemovalPolicy' only applies with mode controller, got ${JSON.stringify(props.nodeRemovalPolicy)}`,
+      );
+    }
     validateNodes(props.nodes);
+    const nodes = props.nodes!;
     const requiredTerms =
       props.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
-    const matched = selectNodes(props.nodes, {
+    const matched = selectNodes(nodes, {
       nodeSelector: props.nodeSelector,
       tolerations: props.tolerations,
       requiredTerms: requiredTerms as NodeSelectorTermInfo[] | undefined,
@@ -202,22 +225,23 @@ export class DaemonJob extends Construct {
 
 /** Why no node matches: the selection and, for the first nodes, what keeps each one out. */
 function noMatchMessage(props: DaemonJobProps, requiredTerms: NodeSelectorTermInfo[] | undefined): string {
-  const why = props.nodes.slice(0, 3).map((node) => {
+  const nodes = props.nodes ?? [];
+  const why = nodes.slice(0, 3).map((node) => {
     if (!matchesNodeSelector(node, props.nodeSelector)) return `${JSON.stringify(node.name)}: nodeSelector`;
     if (!matchesNodeSelectorTerms(node, requiredTerms)) return `${JSON.stringify(node.name)}: affinity`;
     const taints = untoleratedTaints(node, props.tolerations).map((t) => `${t.key}:${t.effect}`);
     return `${JSON.stringify(node.name)}: untolerated taints ${JSON.stringify(taints)}`;
   });
-  const more = props.nodes.length > 3 ? `, and ${props.nodes.length - 3} more` : '';
+  const more = nodes.length > 3 ? `, and ${nodes.length - 3} more` : '';
   return (
     `'nodes' has no node the DaemonJob matches (nodeSelector ${JSON.stringify(props.nodeSelector ?? {})}, ` +
-    `${props.tolerations?.length ?? 0} tolerations), got ${props.nodes.length} nodes` +
+    `${props.tolerations?.length ?? 0} tolerations), got ${nodes.length} nodes` +
     (why.length > 0 ? ` (${why.join('; ')}${more})` : '') +
     '; set allowNoMatchingNodes: true to build it without Jobs'
   );
 }
 
-function validateNodes(nodes: NodeInfo[]): void {
+function validateNodes(nodes: NodeInfo[] | undefined): asserts nodes is NodeInfo[] {
   if (!Array.isArray(nodes)) throw new Error(`'nodes' must be a list of nodes, got ${JSON.stringify(nodes)}`);
   const names = new Set<string>();
   nodes.forEach((node, i) => {
