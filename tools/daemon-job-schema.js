@@ -68,7 +68,10 @@ function structural(schemas, schema, seen) {
   if (schema.allOf && schema.allOf.length === 1) return structural(schemas, schema.allOf[0], seen);
   if (schema.$ref) {
     const name = schema.$ref.slice(PREFIX.length);
-    if (name === 'io.k8s.apimachinery.pkg.util.intstr.IntOrString' || name === 'io.k8s.apimachinery.pkg.api.resource.Quantity') {
+    if (
+      name === 'io.k8s.apimachinery.pkg.util.intstr.IntOrString' ||
+      name === 'io.k8s.apimachinery.pkg.api.resource.Quantity'
+    ) {
       return { 'x-kubernetes-int-or-string': true };
     }
     if (name === 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta') {

@@ -251,7 +251,11 @@ describe('DaemonJob validation', () => {
   });
 
   const cases: Array<[string, Partial<DaemonJobProps> & Record<string, unknown>, string]> = [
-    ['mode', { mode: 'everywhere' as never }, `'mode' must be perNode, fanOut or controller, got "everywhere"`],
+    [
+      'mode',
+      { mode: 'everywhere' as never },
+      `'mode' must be perNode, fanOut or controller, got "everywhere"`,
+    ],
     [
       'parallelism is not a prop',
       { parallelism: 2 },
