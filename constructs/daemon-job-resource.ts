@@ -1,4 +1,4 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import {
@@ -8,9 +8,9 @@ import {
 } from '../core/daemon-job/daemon-job-resource';
 import {
   JobWorkloadProps,
+  WorkloadPod,
   addJobSupport,
   buildJobSpec,
-  buildPodTemplate,
   validateJobWorkload,
   workloadLabels,
 } from './pod';
@@ -35,12 +35,13 @@ const NOT_FOR_CONTROLLER: Record<string, string> = {
  * objects: ServiceAccount, Secrets, ConfigMaps, as for per-node Jobs): the pod template the
  * construct renders, the node selection at the top of the spec, the Job fields that apply to a
  * one-pod Job. The DaemonJob controller makes the per-node Jobs from it with the same model.
+ * Returns the resource and its pod, whose additions land in the resource's template.
  */
 export function addDaemonJobResource(
   scope: Construct,
   props: DaemonJobResourceProps,
   name: string,
-): ApiObject {
+): { resource: ApiObject; pod: WorkloadPod } {
   const given = props as unknown as Record<string, unknown>;
   for (const [field, why] of Object.entries(NOT_FOR_CONTROLLER)) {
     if (given[field] !== undefined) {
@@ -67,22 +68,29 @@ export function addDaemonJobResource(
   });
   const support = addJobSupport(scope, props, name);
   const labels = workloadLabels(name, props.labels);
-  const template = buildPodTemplate(props, support, labels);
-  const jobSpec = buildJobSpec(props, template, { completions: 1, parallelism: 1 });
-  const { nodeSelector, tolerations, affinity, ...podSpec } = k8s.toJson_PodSpec(template.spec)!;
-  return new ApiObject(scope, 'Resource', {
+  const pod = new WorkloadPod(props, support);
+  const resource = new ApiObject(scope, 'Resource', {
     apiVersion: DAEMON_JOB_API_VERSION,
     kind: DAEMON_JOB_KIND,
     metadata: { name, namespace: props.namespace, labels, annotations: props.annotations },
-    spec: {
-      nodeSelector,
-      affinity,
-      tolerations,
-      template: { metadata: { labels }, spec: podSpec },
-      backoffLimit: jobSpec.backoffLimit,
-      activeDeadlineSeconds: jobSpec.activeDeadlineSeconds,
-      podFailurePolicy: k8s.toJson_PodFailurePolicy(jobSpec.podFailurePolicy),
-      nodeRemovalPolicy: props.nodeRemovalPolicy,
-    },
+    // Built at synthesis, so containers, volumes and variables added later land in it.
+    spec: Lazy.any({
+      produce: () => {
+        const template = pod.template(labels);
+        const jobSpec = buildJobSpec(props, template, { completions: 1, parallelism: 1 });
+        const { nodeSelector, tolerations, affinity, ...podSpec } = k8s.toJson_PodSpec(template.spec)!;
+        return {
+          nodeSelector,
+          affinity,
+          tolerations,
+          template: { metadata: { labels }, spec: podSpec },
+          backoffLimit: jobSpec.backoffLimit,
+          activeDeadlineSeconds: jobSpec.activeDeadlineSeconds,
+          podFailurePolicy: k8s.toJson_PodFailurePolicy(jobSpec.podFailurePolicy),
+          nodeRemovalPolicy: props.nodeRemovalPolicy,
+        };
+      },
+    }),
   });
+  return { resource, pod };
 }

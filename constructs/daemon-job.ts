@@ -1,4 +1,4 @@
-import { ApiObject, Chart } from 'cdk8s';
+import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import {
@@ -23,10 +23,14 @@ import {
   pinAffinity,
 } from '../core/daemon-job/per-node-job';
 import {
+  ContainerSpec,
+  IPodWorkload,
+  InitContainer,
+  VolumeMount,
+  WorkloadPod,
   addJobSupport,
   defaultWorkloadName,
   buildJobSpec,
-  buildPodTemplate,
   validateJobWorkload,
   workloadLabels,
 } from './pod';
@@ -73,7 +77,7 @@ export interface DaemonJobProps extends DaemonJobResourceProps {
 }
 
 /** A Job that runs to completion once on every matching node. */
-export class DaemonJob extends Construct {
+export class DaemonJob extends Construct implements IPodWorkload {
   /** The Jobs' namespace (undefined: the chart's, or the one they are applied to). */
   public readonly namespace?: string;
   /** The DaemonJob's name (the value of the `jobforge.io/daemon-job` label). */
@@ -86,6 +90,7 @@ export class DaemonJob extends Construct {
   public readonly jobs: k8s.KubeJob[];
   /** The DaemonJob custom resource (mode controller only). */
   public readonly resource?: ApiObject;
+  private readonly pod: WorkloadPod;
 
   public constructor(scope: Construct, id: string, props: DaemonJobProps) {
     super(scope, id);
@@ -105,7 +110,9 @@ export class DaemonJob extends Construct {
     validateDnsLabel('name', name);
     if (mode === 'controller') {
       this.name = name;
-      this.resource = addDaemonJobResource(this, props, name);
+      const parts = addDaemonJobResource(this, props, name);
+      this.resource = parts.resource;
+      this.pod = parts.pod;
       this.jobs = [];
       this.jobNames = [];
       this.nodeNames = [];
@@ -161,21 +168,31 @@ export class DaemonJob extends Construct {
 
     const support = addJobSupport(this, props, name);
     const labels = { ...workloadLabels(name, props.labels), [DAEMON_JOB_LABEL]: name };
-    const template = buildPodTemplate(props, support, labels);
+    this.pod = new WorkloadPod(props, support);
+    // Job specs are built at synthesis, so containers, volumes and variables added later land in them.
     const jobs: k8s.KubeJob[] = [];
     const jobNames: string[] = [];
     const namespace = props.namespace;
 
     if (mode === 'perNode') {
-      const jobTemplate = {
+      const jobTemplate = () => ({
         name,
         namespace,
         metadata: { labels, annotations: props.annotations },
-        spec: buildJobSpec(props, template, { completions: 1, parallelism: 1, suspend: props.suspend }),
-      };
+        spec: buildJobSpec(props, this.pod.template(labels), {
+          completions: 1,
+          parallelism: 1,
+          suspend: props.suspend,
+        }),
+      });
       for (const node of matched) {
-        const job = perNodeJob(jobTemplate, node.name);
-        jobs.push(new k8s.KubeJob(this, `Job-${node.name}`, { metadata: job.metadata, spec: job.spec }));
+        const job = perNodeJob(jobTemplate(), node.name);
+        jobs.push(
+          new k8s.KubeJob(this, `Job-${node.name}`, {
+            metadata: job.metadata,
+            spec: Lazy.any({ produce: () => perNodeJob(jobTemplate(), node.name).spec }),
+          }),
+        );
         jobNames.push(job.metadata.name);
       }
     } else if (matched.length > 0) {
@@ -198,17 +215,16 @@ export class DaemonJob extends Construct {
           ],
         },
       };
-      const podTemplate: k8s.PodTemplateSpec = {
-        metadata: template.metadata,
-        spec: { ...template.spec!, affinity },
-      };
       jobs.push(
         new k8s.KubeJob(this, 'Resource', {
           metadata: { name, namespace, labels, annotations: props.annotations },
-          spec: buildJobSpec(props, podTemplate, {
-            completions: matched.length,
-            parallelism: matched.length,
-            suspend: props.suspend,
+          spec: Lazy.any({
+            produce: () =>
+              buildJobSpec(props, this.pod.template(labels, affinity), {
+                completions: matched.length,
+                parallelism: matched.length,
+                suspend: props.suspend,
+              }),
           }),
         }),
       );
@@ -220,6 +236,26 @@ export class DaemonJob extends Construct {
     this.jobNames = jobNames;
     this.nodeNames = matched.map((n) => n.name);
     this.namespace = namespace ?? Chart.of(this).namespace;
+  }
+
+  /** Adds a container next to the main one (a sidecar) in every Job; it lands in the output when added before synthesis. */
+  public addContainer(container: ContainerSpec): void {
+    this.pod.addContainer(container);
+  }
+
+  /** Adds an init container to every Job, run after `initContainers` and those added before. */
+  public addInitContainer(container: InitContainer): void {
+    this.pod.addInitContainer(container);
+  }
+
+  /** Adds a volume and its mount in the main container of every Job, as one more entry of `volumeMounts`. */
+  public addVolume(volume: VolumeMount): void {
+    this.pod.addVolume(volume);
+  }
+
+  /** Adds a plain environment variable to the main container of every Job. */
+  public addEnv(name: string, value: string): void {
+    this.pod.addEnv(name, value);
   }
 }
 

@@ -1,14 +1,18 @@
-import { Chart } from 'cdk8s';
+import { Chart, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { parseCronSchedule } from '../core/cron-schedule';
 import { validateTimeZone } from '../core/time-zone';
 import {
+  ContainerSpec,
+  IPodWorkload,
+  InitContainer,
   JobWorkloadProps,
+  VolumeMount,
+  WorkloadPod,
   addJobSupport,
   defaultWorkloadName,
   buildJobSpec,
-  buildPodTemplate,
   checkInteger,
   validateJobWorkload,
   workloadLabels,
@@ -47,7 +51,7 @@ export interface KubernetesCronJobProps extends JobWorkloadProps {
  * A batch/v1 CronJob built from the same container and job model as {@link KubernetesJob}, with
  * a schedule checked the way Kubernetes reads it and a real IANA time zone.
  */
-export class KubernetesCronJob extends Construct {
+export class KubernetesCronJob extends Construct implements IPodWorkload {
   /** The CronJob's namespace (undefined: the chart's, or the one it is applied to). */
   public readonly namespace?: string;
   /** The CronJob's name (at most 52 characters). */
@@ -56,6 +60,7 @@ export class KubernetesCronJob extends Construct {
   public readonly serviceAccountName?: string;
   /** The batch/v1 CronJob. */
   public readonly resource: k8s.KubeCronJob;
+  private readonly pod: WorkloadPod;
 
   public constructor(scope: Construct, id: string, props: KubernetesCronJobProps) {
     super(scope, id);
@@ -83,25 +88,48 @@ export class KubernetesCronJob extends Construct {
 
     const support = addJobSupport(this, props, name);
     const labels = workloadLabels(name, props.labels);
-    const template = buildPodTemplate(props, support, labels);
+    this.pod = new WorkloadPod(props, support);
     this.resource = new k8s.KubeCronJob(this, 'Resource', {
       metadata: { name, namespace: props.namespace, labels, annotations: props.annotations },
-      spec: {
-        schedule: props.schedule,
-        timeZone: props.timeZone,
-        concurrencyPolicy,
-        startingDeadlineSeconds: props.startingDeadlineSeconds,
-        successfulJobsHistoryLimit: props.successfulJobsHistoryLimit ?? 3,
-        failedJobsHistoryLimit: props.failedJobsHistoryLimit ?? 1,
-        suspend: props.suspend,
-        jobTemplate: {
-          metadata: { labels, annotations: props.annotations },
-          spec: buildJobSpec(props, template, { completions, parallelism }),
-        },
-      },
+      // Built at synthesis, so containers, volumes and variables added later land in it.
+      spec: Lazy.any({
+        produce: (): k8s.CronJobSpec => ({
+          schedule: props.schedule,
+          timeZone: props.timeZone,
+          concurrencyPolicy,
+          startingDeadlineSeconds: props.startingDeadlineSeconds,
+          successfulJobsHistoryLimit: props.successfulJobsHistoryLimit ?? 3,
+          failedJobsHistoryLimit: props.failedJobsHistoryLimit ?? 1,
+          suspend: props.suspend,
+          jobTemplate: {
+            metadata: { labels, annotations: props.annotations },
+            spec: buildJobSpec(props, this.pod.template(labels), { completions, parallelism }),
+          },
+        }),
+      }),
     });
     this.cronJobName = name;
     this.namespace = props.namespace ?? Chart.of(this).namespace;
     this.serviceAccountName = support.serviceAccountName;
+  }
+
+  /** Adds a container next to the main one (a sidecar); it lands in the output when added before synthesis. */
+  public addContainer(container: ContainerSpec): void {
+    this.pod.addContainer(container);
+  }
+
+  /** Adds an init container, run after `initContainers` and those added before. */
+  public addInitContainer(container: InitContainer): void {
+    this.pod.addInitContainer(container);
+  }
+
+  /** Adds a volume and its mount in the main container, as one more entry of `volumeMounts`. */
+  public addVolume(volume: VolumeMount): void {
+    this.pod.addVolume(volume);
+  }
+
+  /** Adds a plain environment variable to the main container. */
+  public addEnv(name: string, value: string): void {
+    this.pod.addEnv(name, value);
   }
 }

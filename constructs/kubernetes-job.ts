@@ -1,12 +1,16 @@
-import { Chart } from 'cdk8s';
+import { Chart, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import {
+  ContainerSpec,
+  IPodWorkload,
+  InitContainer,
   JobWorkloadProps,
+  VolumeMount,
+  WorkloadPod,
   addJobSupport,
   defaultWorkloadName,
   buildJobSpec,
-  buildPodTemplate,
   validateJobWorkload,
   workloadLabels,
 } from './pod';
@@ -24,7 +28,7 @@ export interface KubernetesJobProps extends JobWorkloadProps {
  * internal Secret for `secrets`, an image pull Secret, a ServiceAccount. The pod passes the
  * restricted Pod Security Standard and has resource requests and limits unless overridden.
  */
-export class KubernetesJob extends Construct {
+export class KubernetesJob extends Construct implements IPodWorkload {
   /** The Job's namespace (undefined: the chart's, or the one it is applied to). */
   public readonly namespace?: string;
   /** The Job's name. */
@@ -33,6 +37,7 @@ export class KubernetesJob extends Construct {
   public readonly serviceAccountName?: string;
   /** The batch/v1 Job. */
   public readonly resource: k8s.KubeJob;
+  private readonly pod: WorkloadPod;
 
   public constructor(scope: Construct, id: string, props: KubernetesJobProps) {
     super(scope, id);
@@ -47,13 +52,41 @@ export class KubernetesJob extends Construct {
     });
     const support = addJobSupport(this, props, name);
     const labels = workloadLabels(name, props.labels);
-    const template = buildPodTemplate(props, support, labels);
+    this.pod = new WorkloadPod(props, support);
     this.resource = new k8s.KubeJob(this, 'Resource', {
       metadata: { name, namespace: props.namespace, labels, annotations: props.annotations },
-      spec: buildJobSpec(props, template, { completions, parallelism, suspend: props.suspend }),
+      // Built at synthesis, so containers, volumes and variables added later land in it.
+      spec: Lazy.any({
+        produce: () =>
+          buildJobSpec(props, this.pod.template(labels), {
+            completions,
+            parallelism,
+            suspend: props.suspend,
+          }),
+      }),
     });
     this.jobName = name;
     this.namespace = props.namespace ?? Chart.of(this).namespace;
     this.serviceAccountName = support.serviceAccountName;
+  }
+
+  /** Adds a container next to the main one (a sidecar); it lands in the output when added before synthesis. */
+  public addContainer(container: ContainerSpec): void {
+    this.pod.addContainer(container);
+  }
+
+  /** Adds an init container, run after `initContainers` and those added before. */
+  public addInitContainer(container: InitContainer): void {
+    this.pod.addInitContainer(container);
+  }
+
+  /** Adds a volume and its mount in the main container, as one more entry of `volumeMounts`. */
+  public addVolume(volume: VolumeMount): void {
+    this.pod.addVolume(volume);
+  }
+
+  /** Adds a plain environment variable to the main container. */
+  public addEnv(name: string, value: string): void {
+    this.pod.addEnv(name, value);
   }
 }

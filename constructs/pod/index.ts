@@ -13,3 +13,4 @@ export * from './validate-workload';
 export * from './volumes';
 export * from './workload-props';
 export * from './workload-support';
+export * from './workload-pod';
