@@ -61,6 +61,11 @@ const WORKLOADS: Workload[] = [
     ),
     pods: (ms) => ms.filter((m) => m.kind === 'Job').map((m) => m.spec.template.spec),
   },
+  {
+    name: 'DaemonJob (controller)',
+    build: builder((chart, props) => new DaemonJob(chart, 'W', { ...props, mode: 'controller' })),
+    pods: (ms) => ms.filter((m) => m.kind === 'DaemonJob').map((m) => m.spec.template.spec),
+  },
 ];
 
 describe.each(WORKLOADS)('$name: add* after construction', ({ build, pods }) => {
