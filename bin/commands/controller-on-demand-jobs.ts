@@ -12,6 +12,7 @@ import { runnerPrometheus } from '../../core/on-demand/runner-metrics';
 import { parseGoDuration } from '../../core/policy-sync/go-duration';
 import { SyncLogger, jsonLineLogger, parseLogLevel } from '../../core/policy-sync/sync-logger';
 import { POLICY_SYNC_SETTINGS } from '../../core/policy-sync/sync-settings';
+import { registerDaemonJobController } from './controller-daemonjob';
 import { runPolicySync } from './policy-sync';
 
 /** Flags of `jobforge controller on-demand-jobs`; each falls back to its environment variable. */
@@ -355,4 +356,5 @@ export function registerOnDemandJobs(controller: Command): void {
 export function registerController(program: Command): void {
   const controller = program.command('controller').description('Long-running controllers of jobforge.');
   registerOnDemandJobs(controller);
+  registerDaemonJobController(controller);
 }

@@ -7,6 +7,8 @@ export interface ProbeServerOptions {
   readonly listen: string;
   /** True while the process is healthy: `/healthz` answers 200, else 503. */
   healthy(): boolean;
+  /** True while the process should get traffic: `/readyz` answers 200, else 503. @default - as healthy */
+  ready?(): boolean;
   /** The Prometheus text of `/metrics` and its content type. */
   metrics(): Promise<{ contentType: string; body: string }>;
 }
@@ -32,7 +34,7 @@ export function parseListenAddress(
   return { host, port };
 }
 
-/** Serves `/healthz` and `/metrics` over HTTP (anything else: 404). */
+/** Serves `/healthz`, `/readyz` and `/metrics` over HTTP (anything else: 404). */
 export async function startProbeServer(options: ProbeServerOptions): Promise<ProbeServer> {
   const { host, port } = parseListenAddress(options.listen);
   const server = http.createServer((req, res) => {
@@ -42,6 +44,9 @@ export async function startProbeServer(options: ProbeServerOptions): Promise<Pro
     } else if (path === '/healthz') {
       const ok = options.healthy();
       res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : 'shutting down\n');
+    } else if (path === '/readyz') {
+      const ok = (options.ready ?? options.healthy)();
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : 'not ready\n');
     } else if (path === '/metrics') {
       options.metrics().then(
         (m) => res.writeHead(200, { 'content-type': m.contentType }).end(m.body),

@@ -1,0 +1,392 @@
+import type * as k8s from '@kubernetes/client-node';
+import {
+  DAEMON_JOB_API_VERSION,
+  DAEMON_JOB_KIND,
+  DAEMON_JOB_PLURAL,
+  DAEMON_JOB_VERSION,
+  DaemonJobObject,
+  JOBFORGE_GROUP,
+} from '../daemon-job/daemon-job-resource';
+import { DaemonJobControllerMetrics } from '../daemon-job/controller-metrics';
+import { DAEMON_JOB_LABEL } from '../daemon-job/per-node-job';
+import {
+  DaemonJobEvent,
+  DaemonJobInvalid,
+  ObservedJob,
+  reconcileDaemonJob,
+  sameStatus,
+} from '../daemon-job/reconcile-daemon-job';
+import { loadClientNode } from '../kube-client';
+import { toNodeInfo } from '../load-nodes';
+import { NodeInfo } from '../node-inventory';
+import { SILENT_LOGGER, SyncLogger } from '../policy-sync/sync-logger';
+
+/** Options of {@link DaemonJobController}. */
+export interface DaemonJobControllerOptions {
+  readonly kubeConfig: k8s.KubeConfig;
+  /** Follow the DaemonJobs (and Jobs) of this namespace only. @default - every namespace */
+  readonly namespace?: string;
+  /** @default - no logging */
+  readonly logger?: SyncLogger;
+  readonly metrics?: DaemonJobControllerMetrics;
+  /** The component named in Events. @default 'jobforge-daemonjob-controller' */
+  readonly component?: string;
+  /** After a reconcile fails on an apiserver error, retry after this long. @default 2000 */
+  readonly retryMs?: number;
+}
+
+/** An apiserver refusal, read from a client-node ApiException. */
+interface ApiRefusal {
+  readonly code: number;
+  readonly reason?: string;
+  readonly message: string;
+  readonly causes: readonly { field?: string; message?: string }[];
+}
+
+function refusal(err: unknown): ApiRefusal | undefined {
+  const e = err as { code?: unknown; body?: unknown };
+  if (typeof e?.code !== 'number') return undefined;
+  let body: {
+    reason?: string;
+    message?: string;
+    details?: { causes?: { field?: string; message?: string }[] };
+  } = {};
+  try {
+    body = typeof e.body === 'string' ? JSON.parse(e.body) : ((e.body as typeof body) ?? {});
+  } catch {
+    body = { message: String(e.body) };
+  }
+  return {
+    code: e.code,
+    reason: body.reason,
+    message: body.message ?? (err as Error).message,
+    causes: body.details?.causes ?? [],
+  };
+}
+
+const key = (namespace: string | undefined, name: string): string => `${namespace ?? ''}/${name}`;
+
+/**
+ * The DaemonJob controller: informers (list + watch, relist on expiry) on Nodes, DaemonJobs and
+ * the Jobs labelled `jobforge.io/daemon-job`, and a work queue of DaemonJobs; each reconcile runs
+ * the pure {@link reconcileDaemonJob} on the cached objects and applies its result (create and
+ * delete Jobs, record Events, write the status when it changed). A node change queues every
+ * DaemonJob; a Job change queues its owner. A Job the apiserver refuses (422) marks the round
+ * invalid: the status says which field, nothing more is tried until the spec changes.
+ */
+export class DaemonJobController {
+  private readonly client = loadClientNode();
+  private readonly batch: k8s.BatchV1Api;
+  private readonly core: k8s.CoreV1Api;
+  private readonly custom: k8s.CustomObjectsApi;
+  private readonly logger: SyncLogger;
+  private readonly nodes: k8s.Informer<k8s.V1Node> & k8s.ObjectCache<k8s.V1Node>;
+  private readonly daemonJobs: k8s.Informer<DaemonJobObject & k8s.KubernetesObject> &
+    k8s.ObjectCache<DaemonJobObject & k8s.KubernetesObject>;
+  private readonly jobs: k8s.Informer<k8s.V1Job> & k8s.ObjectCache<k8s.V1Job>;
+  private readonly queue = new Set<string>();
+  private readonly invalid = new Map<string, { hash: string; invalid: DaemonJobInvalid }>();
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private draining: Promise<void> | undefined;
+  private started = false;
+  private stopped = false;
+  private synced = false;
+  /** Resolves when the queue is empty (for tests and the bench). */
+  private idleWaiters: (() => void)[] = [];
+
+  public constructor(private readonly options: DaemonJobControllerOptions) {
+    const kc = options.kubeConfig;
+    this.batch = kc.makeApiClient(this.client.BatchV1Api);
+    this.core = kc.makeApiClient(this.client.CoreV1Api);
+    this.custom = kc.makeApiClient(this.client.CustomObjectsApi);
+    this.logger = options.logger ?? SILENT_LOGGER;
+    const ns = options.namespace;
+    this.nodes = this.client.makeInformer(kc, '/api/v1/nodes', () => this.core.listNode());
+    const djPath =
+      ns === undefined
+        ? `/apis/${JOBFORGE_GROUP}/${DAEMON_JOB_VERSION}/${DAEMON_JOB_PLURAL}`
+        : `/apis/${JOBFORGE_GROUP}/${DAEMON_JOB_VERSION}/namespaces/${ns}/${DAEMON_JOB_PLURAL}`;
+    this.daemonJobs = this.client.makeInformer(
+      kc,
+      djPath,
+      () =>
+        (ns === undefined
+          ? this.custom.listClusterCustomObject({
+              group: JOBFORGE_GROUP,
+              version: DAEMON_JOB_VERSION,
+              plural: DAEMON_JOB_PLURAL,
+            })
+          : this.custom.listNamespacedCustomObject({
+              group: JOBFORGE_GROUP,
+              version: DAEMON_JOB_VERSION,
+              namespace: ns,
+              plural: DAEMON_JOB_PLURAL,
+            })) as Promise<k8s.KubernetesListObject<DaemonJobObject & k8s.KubernetesObject>>,
+    );
+    const jobsPath = ns === undefined ? '/apis/batch/v1/jobs' : `/apis/batch/v1/namespaces/${ns}/jobs`;
+    this.jobs = this.client.makeInformer(
+      kc,
+      jobsPath,
+      () =>
+        ns === undefined
+          ? this.batch.listJobForAllNamespaces({ labelSelector: DAEMON_JOB_LABEL })
+          : this.batch.listNamespacedJob({ namespace: ns, labelSelector: DAEMON_JOB_LABEL }),
+      DAEMON_JOB_LABEL,
+    );
+  }
+
+  /** True once every informer has listed (and the controller has not been stopped). */
+  public get ready(): boolean {
+    return this.synced && !this.stopped;
+  }
+
+  /** Starts the informers (each lists first), then reconciles every DaemonJob. */
+  public async start(): Promise<void> {
+    if (this.started) throw new Error('the DaemonJob controller was already started');
+    this.started = true;
+    const all = (): void => {
+      for (const dj of this.daemonJobs.list()) this.enqueue(key(dj.metadata.namespace, dj.metadata.name));
+    };
+    for (const verb of ['add', 'update', 'delete'] as const) {
+      this.nodes.on(verb, all);
+      this.daemonJobs.on(verb, (dj) => this.enqueue(key(dj.metadata?.namespace, dj.metadata!.name!)));
+      this.jobs.on(verb, (job) => {
+        const owner = job.metadata?.labels?.[DAEMON_JOB_LABEL];
+        if (owner !== undefined) this.enqueue(key(job.metadata?.namespace, owner));
+      });
+    }
+    for (const [name, informer] of [
+      ['Node', this.nodes],
+      ['DaemonJob', this.daemonJobs],
+      ['Job', this.jobs],
+    ] as const) {
+      // A watch that ends in error stops the informer: start it again (it relists) unless stopping.
+      informer.on('error', (err: unknown) => {
+        if (this.stopped) return;
+        this.logger.log('warn', 'watch failed; restarting it', {
+          kind: name,
+          error: String((err as Error)?.message ?? err),
+        });
+        const t = setTimeout(() => {
+          this.retryTimers.delete(t);
+          if (!this.stopped) informer.start().catch(() => undefined);
+        }, 1000);
+        this.retryTimers.add(t);
+      });
+    }
+    await Promise.all([this.nodes.start(), this.daemonJobs.start(), this.jobs.start()]);
+    this.synced = true;
+    this.logger.log('info', 'DaemonJob controller synced', {
+      daemonJobs: this.daemonJobs.list().length,
+      nodes: this.nodes.list().length,
+      jobs: this.jobs.list().length,
+    });
+    all();
+  }
+
+  /** Stops the informers and waits for the reconcile in progress. */
+  public async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.retryTimers) clearTimeout(t);
+    this.retryTimers.clear();
+    this.queue.clear();
+    await Promise.all([this.nodes.stop(), this.daemonJobs.stop(), this.jobs.stop()]);
+    await this.draining;
+    this.wakeIdle();
+  }
+
+  /** Resolves once the work queue is empty and no reconcile runs. */
+  public idle(): Promise<void> {
+    if (this.queue.size === 0 && this.draining === undefined) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private wakeIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private enqueue(k: string): void {
+    if (this.stopped || !this.synced) return;
+    this.queue.add(k);
+    this.draining ??= new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.drain())
+      .finally(() => {
+        this.draining = undefined;
+        if (this.queue.size > 0 && !this.stopped) this.enqueue([...this.queue][0]);
+        else this.wakeIdle();
+      });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.size > 0 && !this.stopped) {
+      const [k] = this.queue;
+      this.queue.delete(k);
+      const started = process.hrtime.bigint();
+      let result: 'ok' | 'error' | 'invalid' = 'ok';
+      try {
+        result = await this.reconcile(k);
+      } catch (err) {
+        result = 'error';
+        this.logger.log('error', 'reconcile failed; retrying', {
+          daemonJob: k,
+          error: (err as Error).message,
+        });
+        const t = setTimeout(() => {
+          this.retryTimers.delete(t);
+          this.enqueue(k);
+        }, this.options.retryMs ?? 2000);
+        this.retryTimers.add(t);
+      }
+      this.options.metrics?.reconciled(result, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+    this.options.metrics?.watched(
+      this.daemonJobs.list().length,
+      this.nodes.list().length,
+      this.jobs.list().length,
+    );
+  }
+
+  /** One reconcile of the DaemonJob `k` (`namespace/name`) from the caches. */
+  private async reconcile(k: string): Promise<'ok' | 'invalid'> {
+    const [namespace, name] = k.split('/');
+    const dj = this.daemonJobs.get(name, namespace);
+    if (dj === undefined) {
+      this.invalid.delete(k);
+      return 'ok';
+    }
+    const nodes: NodeInfo[] = this.nodes.list().map(toNodeInfo);
+    const uid = dj.metadata.uid;
+    const jobs = this.jobs
+      .list(namespace)
+      .filter((j) => (j.metadata?.ownerReferences ?? []).some((o) => o.uid === uid && o.controller === true));
+    const now = new Date();
+    let known = this.invalid.get(k);
+    let result = reconcileDaemonJob({
+      daemonJob: dj,
+      nodes,
+      jobs: jobs as ObservedJob[],
+      invalid: undefined,
+      now,
+    });
+    if (known !== undefined && known.hash !== result.templateHash) {
+      this.invalid.delete(k);
+      known = undefined;
+    }
+    if (known !== undefined) {
+      result = reconcileDaemonJob({
+        daemonJob: dj,
+        nodes,
+        jobs: jobs as ObservedJob[],
+        invalid: known.invalid,
+        now,
+      });
+    }
+    for (const d of result.delete) {
+      try {
+        await this.batch.deleteNamespacedJob({
+          name: d.name,
+          namespace,
+          propagationPolicy: 'Background',
+          body: { preconditions: { uid: d.uid } },
+        });
+        this.options.metrics?.jobDeleted(d.reason);
+      } catch (err) {
+        const r = refusal(err);
+        if (r?.code !== 404 && r?.code !== 409) throw err;
+      }
+    }
+    for (const job of result.create) {
+      try {
+        await this.batch.createNamespacedJob({ namespace, body: job as unknown as k8s.V1Job });
+        this.options.metrics?.jobCreated();
+      } catch (err) {
+        const r = refusal(err);
+        if (r?.code === 409) continue; // already made (by us before a restart, or another replica): one Job per node and round
+        if (r?.code === 422 || r?.code === 400) {
+          const cause = r.causes.find((c) => c.field) ?? r.causes[0];
+          const invalid: DaemonJobInvalid = {
+            field: cause?.field ?? 'spec',
+            message: cause?.message ?? r.message,
+          };
+          this.invalid.set(k, { hash: result.templateHash, invalid });
+          this.logger.log('warn', 'the apiserver refused a Job of the DaemonJob; marked invalid', {
+            daemonJob: k,
+            field: invalid.field,
+            message: invalid.message,
+          });
+          result = reconcileDaemonJob({ daemonJob: dj, nodes, jobs: jobs as ObservedJob[], invalid, now });
+          break;
+        }
+        throw err;
+      }
+    }
+    await this.recordEvents(dj, result.events);
+    if (!sameStatus(dj.status, result.status)) {
+      try {
+        await this.custom.replaceNamespacedCustomObjectStatus({
+          group: JOBFORGE_GROUP,
+          version: DAEMON_JOB_VERSION,
+          namespace,
+          plural: DAEMON_JOB_PLURAL,
+          name,
+          body: {
+            apiVersion: DAEMON_JOB_API_VERSION,
+            kind: DAEMON_JOB_KIND,
+            metadata: { name, namespace, resourceVersion: dj.metadata.resourceVersion },
+            status: result.status,
+          },
+        });
+      } catch (err) {
+        const r = refusal(err);
+        if (r?.code === 409)
+          this.enqueue(k); // the DaemonJob changed meanwhile: its new version is queued too
+        else if (r?.code !== 404) throw err;
+      }
+    }
+    this.logger.log('debug', 'reconciled', {
+      daemonJob: k,
+      round: result.templateHash,
+      created: result.create.length,
+      deleted: result.delete.length,
+      desired: result.status.desired,
+      succeeded: result.status.succeeded,
+    });
+    return this.invalid.has(k) ? 'invalid' : 'ok';
+  }
+
+  private async recordEvents(dj: DaemonJobObject, events: readonly DaemonJobEvent[]): Promise<void> {
+    const now = new Date();
+    for (const e of events) {
+      try {
+        await this.core.createNamespacedEvent({
+          namespace: dj.metadata.namespace!,
+          body: {
+            metadata: { generateName: `${dj.metadata.name}.`, namespace: dj.metadata.namespace },
+            involvedObject: {
+              apiVersion: DAEMON_JOB_API_VERSION,
+              kind: DAEMON_JOB_KIND,
+              name: dj.metadata.name,
+              namespace: dj.metadata.namespace,
+              uid: dj.metadata.uid,
+              resourceVersion: dj.metadata.resourceVersion,
+            },
+            type: e.type,
+            reason: e.reason,
+            message: e.message.slice(0, 1024),
+            source: { component: this.options.component ?? 'jobforge-daemonjob-controller' },
+            firstTimestamp: now,
+            lastTimestamp: now,
+            count: 1,
+          },
+        });
+      } catch (err) {
+        this.logger.log('warn', 'could not record an Event', {
+          reason: e.reason,
+          error: (err as Error).message,
+        });
+      }
+    }
+  }
+}
