@@ -5,18 +5,18 @@ import { NodeInfo, NodeTaint } from './node-inventory';
  * Reads the node inventory (name, labels, taints) of a live cluster, for apps that synthesize a
  * DaemonJob against it. Await it before building the chart: constructs never do I/O.
  *
- * @param kubeconfig a kubeconfig path or content; defaults as kubectl does (see loadKubeConfig).
+ * @param kubeconfig a kubeconfig path, `KUBECONFIG`-style list, content or loaded KubeConfig;
+ *   defaults as kubectl does (see loadKubeConfig).
  * @returns the nodes sorted by name, so synthesized output is stable.
  */
 export async function loadNodes(kubeconfig?: string | k8s.KubeConfig): Promise<NodeInfo[]> {
   // Loaded on first use: @kubernetes/client-node is an ES module (see loadClientNode).
-  const { kubeClient, loadClientNode } = require('./kube-client') as typeof import('./kube-client');
-  const client = loadClientNode();
-  const api = kubeClient(client.CoreV1Api, kubeconfig);
+  const { kubeCall, kubeClient, loadClientNode } = require('./io/kube') as typeof import('./io/kube');
+  const api = kubeClient(loadClientNode().CoreV1Api, kubeconfig);
   const nodes: NodeInfo[] = [];
   let _continue: string | undefined;
   do {
-    const page = await api.listNode({ limit: 500, _continue });
+    const page = await kubeCall('GET', '/api/v1/nodes', () => api.listNode({ limit: 500, _continue }));
     for (const node of page.items) nodes.push(toNodeInfo(node));
     _continue = page.metadata?._continue || undefined;
   } while (_continue);

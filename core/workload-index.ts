@@ -230,39 +230,47 @@ export async function collectWorkloadImages(
   return { uses: perKind.flat(), apiCalls, objects };
 }
 
-/** A {@link WorkloadLister} backed by the Kubernetes API of a kubeconfig (path or content). */
-export function kubeWorkloadLister(kubeconfig?: string): WorkloadLister {
+/** The list path of each workload kind (all namespaces), for messages. */
+const WORKLOAD_PATHS: Record<WorkloadKind, string> = {
+  Deployment: '/apis/apps/v1/deployments',
+  StatefulSet: '/apis/apps/v1/statefulsets',
+  DaemonSet: '/apis/apps/v1/daemonsets',
+  Job: '/apis/batch/v1/jobs',
+  CronJob: '/apis/batch/v1/cronjobs',
+  Pod: '/api/v1/pods',
+};
+
+/**
+ * A {@link WorkloadLister} backed by the Kubernetes API of a kubeconfig (path, `KUBECONFIG`-style
+ * list, content or loaded KubeConfig; defaults as kubectl does, see loadKubeConfig).
+ */
+export function kubeWorkloadLister(kubeconfig?: string | k8s.KubeConfig): WorkloadLister {
   // Loaded on first use: @kubernetes/client-node is an ES module (see loadClientNode).
-  const { kubeClient, loadClientNode, loadKubeConfig } =
-    require('./kube-client') as typeof import('./kube-client');
-  const k8s = loadClientNode();
+  const { kubeCall, kubeClient, loadClientNode, loadKubeConfig } =
+    require('./io/kube') as typeof import('./io/kube');
+  const k = loadClientNode();
   const kc = loadKubeConfig(kubeconfig);
-  const apps = kubeClient(k8s.AppsV1Api, kc);
-  const batch = kubeClient(k8s.BatchV1Api, kc);
-  const core = kubeClient(k8s.CoreV1Api, kc);
+  const apps = kubeClient(k.AppsV1Api, kc);
+  const batch = kubeClient(k.BatchV1Api, kc);
+  const core = kubeClient(k.CoreV1Api, kc);
+  const listers: Record<
+    WorkloadKind,
+    (p: {
+      limit: number;
+      _continue?: string;
+    }) => Promise<{ items: WorkloadObject[]; metadata?: k8s.V1ListMeta }>
+  > = {
+    Deployment: (p) => apps.listDeploymentForAllNamespaces(p),
+    StatefulSet: (p) => apps.listStatefulSetForAllNamespaces(p),
+    DaemonSet: (p) => apps.listDaemonSetForAllNamespaces(p),
+    Job: (p) => batch.listJobForAllNamespaces(p),
+    CronJob: (p) => batch.listCronJobForAllNamespaces(p),
+    Pod: (p) => core.listPodForAllNamespaces(p),
+  };
   return async (kind, limit, continueToken) => {
-    const params = { limit, _continue: continueToken };
-    let list: { items: WorkloadObject[]; metadata?: k8s.V1ListMeta };
-    switch (kind) {
-      case 'Deployment':
-        list = await apps.listDeploymentForAllNamespaces(params);
-        break;
-      case 'StatefulSet':
-        list = await apps.listStatefulSetForAllNamespaces(params);
-        break;
-      case 'DaemonSet':
-        list = await apps.listDaemonSetForAllNamespaces(params);
-        break;
-      case 'Job':
-        list = await batch.listJobForAllNamespaces(params);
-        break;
-      case 'CronJob':
-        list = await batch.listCronJobForAllNamespaces(params);
-        break;
-      case 'Pod':
-        list = await core.listPodForAllNamespaces(params);
-        break;
-    }
+    const list = await kubeCall('GET', WORKLOAD_PATHS[kind], () =>
+      listers[kind]({ limit, _continue: continueToken }),
+    );
     return { items: list.items, continueToken: list.metadata?._continue };
   };
 }
@@ -397,8 +405,8 @@ function publicUse(u: IndexedUse): WorkloadImageUse {
 }
 
 function isGone(err: unknown): boolean {
-  const e = err as { code?: number; statusCode?: number; body?: unknown };
-  return e?.code === 410 || e?.statusCode === 410;
+  const e = err as { status?: number; code?: number; statusCode?: number };
+  return e?.status === 410 || e?.code === 410 || e?.statusCode === 410;
 }
 
 function errorMessage(err: unknown): string {

@@ -5,7 +5,7 @@ import { daemonJobPrometheus } from '../../core/daemon-job/controller-metrics';
 import { DaemonJobController } from '../../core/io/daemon-job-controller';
 import { LeaderElector } from '../../core/io/leader-election';
 import { ProbeServer, startProbeServer } from '../../core/io/probe-server';
-import { loadKubeConfig } from '../../core/kube-client';
+import { loadKubeConfig } from '../../core/io/kube';
 import { parseGoDuration } from '../../core/policy-sync/go-duration';
 import { SyncLogger, jsonLineLogger, parseLogLevel } from '../../core/policy-sync/sync-logger';
 

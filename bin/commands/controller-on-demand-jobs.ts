@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { Command, Option } from 'commander';
-import { loadKubeConfig } from '../../core/kube-client';
+import { loadKubeConfig } from '../../core/io/kube';
 import { cronJobRunner } from '../../core/io/cron-job-runs';
 import { claimOnDemandJobs, insightsClient, updateOnDemandJobStatus } from '../../core/io/insights';
 import { ProbeServer, startProbeServer } from '../../core/io/probe-server';

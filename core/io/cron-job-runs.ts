@@ -1,5 +1,5 @@
 import type * as k8s from '@kubernetes/client-node';
-import { loadClientNode } from '../kube-client';
+import { loadClientNode } from './kube';
 import { OnDemandJob } from '../on-demand/on-demand-job';
 import {
   CronJobLike,

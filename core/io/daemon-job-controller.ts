@@ -16,7 +16,7 @@ import {
   reconcileDaemonJob,
   sameStatus,
 } from '../daemon-job/reconcile-daemon-job';
-import { loadClientNode } from '../kube-client';
+import { loadClientNode } from './kube';
 import { toNodeInfo } from '../load-nodes';
 import { NodeInfo } from '../node-inventory';
 import { SILENT_LOGGER, SyncLogger } from '../policy-sync/sync-logger';

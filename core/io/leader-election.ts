@@ -1,7 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { resolveKubeTarget } from '../policy-sync/kube-auth';
-import { KubeRest } from '../policy-sync/kube-rest';
-import { LeaseLock, LockHeldError, defaultHolderIdentity } from '../policy-sync/lease-lock';
+import { KubeObjectClient, kubeObjectClient } from './kube';
+import { LeaseLock, LockHeldError, defaultHolderIdentity } from './lease';
 import { SILENT_LOGGER, SyncLogger } from '../policy-sync/sync-logger';
 
 /** Options of {@link LeaderElector}. */
@@ -34,12 +33,12 @@ export class LeaderElector {
   private stopped = false;
   private readonly identity: string;
   private readonly logger: SyncLogger;
-  private readonly rest: KubeRest;
+  private readonly kube: KubeObjectClient;
 
   public constructor(private readonly options: LeaderElectorOptions) {
     this.identity = options.identity ?? defaultHolderIdentity();
     this.logger = options.logger ?? SILENT_LOGGER;
-    this.rest = new KubeRest(resolveKubeTarget(options.kubeConfig));
+    this.kube = kubeObjectClient(options.kubeConfig);
   }
 
   /** True while this replica holds the Lease. */
@@ -65,7 +64,7 @@ export class LeaderElector {
     if (this.stopped) return;
     if (this.lock === undefined) {
       try {
-        this.lock = await LeaseLock.acquire(this.rest, {
+        this.lock = await LeaseLock.acquire(this.kube, {
           namespace: this.options.namespace,
           name: this.options.name,
           timeoutMs: this.options.leaseDurationMs,

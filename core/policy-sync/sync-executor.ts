@@ -14,7 +14,7 @@ import {
   policyKey,
   refOf,
 } from './kyverno-policy';
-import { isStatus, KubeApiError, KubeClient } from './kube-rest';
+import { isStatus, KubeApiError, KubeObjectClient, KubeResource, resourcePath } from '../io/kube';
 import { SyncPlan } from './sync-plan';
 
 /** A `policyCollectionPath` version that is not one the kind's CRD serves: no request is built from it. */
@@ -29,26 +29,38 @@ function checkedVersion(kind: KyvernoPolicyKind, version: string): string {
 }
 
 /**
- * REST path of a policy kind's collection (`namespace` for namespaced kinds; omit to list all
- * namespaces), built only from the kind's registered group and plural, a served version and an
- * encoded namespace.
+ * The collection of a policy kind (`namespace` for namespaced kinds; omit to list all
+ * namespaces), built only from the kind's registered group and plural and a served version.
  */
+export function policyResource(
+  kind: KyvernoPolicyKind,
+  namespace?: string,
+  version: string = KYVERNO_POLICY_KINDS[kind].listVersion,
+): KubeResource {
+  const r: KyvernoPolicyKindInfo = KYVERNO_POLICY_KINDS[kind];
+  return {
+    group: r.group,
+    version: checkedVersion(kind, version),
+    plural: r.plural,
+    ...(r.namespaced && namespace !== undefined ? { namespace } : {}),
+  };
+}
+
+/** REST path of a policy kind's collection (for messages). */
 export function policyCollectionPath(
   kind: KyvernoPolicyKind,
   namespace?: string,
   version: string = KYVERNO_POLICY_KINDS[kind].listVersion,
 ): string {
-  const r: KyvernoPolicyKindInfo = KYVERNO_POLICY_KINDS[kind];
-  const ns = r.namespaced && namespace !== undefined ? `/namespaces/${encodeURIComponent(namespace)}` : '';
-  return `/apis/${r.group}/${checkedVersion(kind, version)}${ns}/${r.plural}`;
+  return resourcePath(policyResource(kind, namespace, version));
 }
 
-/** REST path of one policy. */
+/** REST path of one policy (for messages). */
 export function policyPath(
   ref: PolicyRef,
   version: string = KYVERNO_POLICY_KINDS[ref.kind].listVersion,
 ): string {
-  return `${policyCollectionPath(ref.kind, ref.namespace, version)}/${encodeURIComponent(ref.name)}`;
+  return resourcePath(policyResource(ref.kind, ref.namespace, version), ref.name);
 }
 
 /** The served version an object's `apiVersion` names; throws for anything else (never cut at `#` or `?`). */
@@ -113,7 +125,7 @@ export function verifyWriteResponse(
  * not serve (Kyverno before 1.14, or its CRD not installed) has no policies.
  */
 export async function listClusterPolicies(
-  rest: KubeClient,
+  kube: KubeObjectClient,
   requiredKinds: Iterable<KyvernoPolicyKind> = [],
 ): Promise<KyvernoPolicyObject[]> {
   const required = new Set(requiredKinds);
@@ -124,9 +136,7 @@ export async function listClusterPolicies(
     do {
       let page: { items?: KyvernoPolicyObject[]; metadata?: { continue?: string } };
       try {
-        page = await rest.request('GET', policyCollectionPath(kind), {
-          query: { limit: '500', continue: cont },
-        });
+        page = await kube.list<KyvernoPolicyObject>(policyResource(kind), { limit: 500, continue: cont });
       } catch (err) {
         if (isStatus(err, 404)) {
           if (!isClassicKind(kind) && !required.has(kind)) break;
@@ -190,7 +200,7 @@ export type DryRunOutcome =
  * not dry-run.
  */
 export async function dryRunExpected(
-  rest: KubeClient,
+  kube: KubeObjectClient,
   expected: readonly KyvernoPolicyObject[],
   cluster: readonly KyvernoPolicyObject[],
   ownership: PolicyOwnership,
@@ -203,19 +213,18 @@ export async function dryRunExpected(
     const key = policyKey(ref);
     const current = byKey.get(key);
     if (current !== undefined && !isOwned(current, ownership)) return [key, { ok: true }];
-    const query = { dryRun: 'All', fieldManager, fieldValidation: 'Strict' };
+    const options = { dryRun: true, fieldManager, fieldValidation: 'Strict' } as const;
+    const where = policyResource(ref.kind, ref.namespace, versionOf(desired));
     try {
       const res =
         current === undefined
-          ? await rest.request<KyvernoPolicyObject>(
-              'POST',
-              policyCollectionPath(ref.kind, ref.namespace, versionOf(desired)),
-              { query, body: desired },
-            )
-          : await rest.request<KyvernoPolicyObject>('PUT', policyPath(ref, versionOf(desired)), {
-              query,
-              body: mergedForUpdate(desired, current),
-            });
+          ? await kube.create<KyvernoPolicyObject>(where, desired, options)
+          : await kube.replace<KyvernoPolicyObject>(
+              where,
+              ref.name,
+              mergedForUpdate(desired, current),
+              options,
+            );
       const checked = verifyWriteResponse(
         res,
         ref,
@@ -265,7 +274,7 @@ export interface ExecutionReport {
  * failed write is recorded and the others continue; the next run re-plans from the cluster.
  */
 export async function executePlan(
-  rest: KubeClient,
+  kube: KubeObjectClient,
   plan: SyncPlan,
   options: ExecutePlanOptions,
 ): Promise<ExecutionReport> {
@@ -277,7 +286,7 @@ export async function executePlan(
       `${name}: ${what}: ${err instanceof KubeApiError ? err.detail : (err as Error).message}`,
     );
   };
-  const query = { fieldManager: options.fieldManager };
+  const write = { fieldManager: options.fieldManager };
   // A throwing beforeWrite (the lock was lost) stops the run; what was written so far is reported.
   const mayWrite = (): boolean => {
     try {
@@ -292,10 +301,10 @@ export async function executePlan(
   for (const c of plan.create) {
     if (!mayWrite()) return report;
     try {
-      const res = await rest.request(
-        'POST',
-        policyCollectionPath(c.ref.kind, c.ref.namespace, versionOf(c.desired)),
-        { query, body: c.desired },
+      const res = await kube.create(
+        policyResource(c.ref.kind, c.ref.namespace, versionOf(c.desired)),
+        c.desired,
+        write,
       );
       verifyWriteResponse(res, c.ref, 'create', '');
       report.applied.push(policyDisplayName(c.ref));
@@ -311,20 +320,20 @@ export async function executePlan(
 
   for (const u of plan.update) {
     if (!mayWrite()) return report;
-    const path = policyPath(u.ref, versionOf(u.desired));
+    const where = policyResource(u.ref.kind, u.ref.namespace, versionOf(u.desired));
     try {
       let previous = u.current.metadata.resourceVersion ?? '';
       let res: unknown;
       try {
-        res = await rest.request('PUT', path, { query, body: mergedForUpdate(u.desired, u.current) });
+        res = await kube.replace(where, u.ref.name, mergedForUpdate(u.desired, u.current), write);
       } catch (err) {
         if (!isStatus(err, 409)) throw err;
-        const fresh = { ...(await rest.request<KyvernoPolicyObject>('GET', path)), kind: u.ref.kind };
+        const fresh = { ...(await kube.get<KyvernoPolicyObject>(where, u.ref.name)), kind: u.ref.kind };
         if (!isOwned(fresh, options.ownership)) {
           throw new Error('it was disowned since planning; left unchanged');
         }
         previous = fresh.metadata.resourceVersion ?? '';
-        res = await rest.request('PUT', path, { query, body: mergedForUpdate(u.desired, fresh) });
+        res = await kube.replace(where, u.ref.name, mergedForUpdate(u.desired, fresh), write);
       }
       verifyWriteResponse(res, u.ref, 'update', previous);
       report.updated.push(policyDisplayName(u.ref));
@@ -337,17 +346,15 @@ export async function executePlan(
   for (const r of plan.remove) {
     if (!mayWrite()) return report;
     try {
-      const res = await rest.request<{ kind?: string; status?: string }>(
-        'DELETE',
-        policyPath(r.ref, versionOf(r.current)),
+      const res = await kube.delete<{ kind?: string; status?: string }>(
+        policyResource(r.ref.kind, r.ref.namespace, versionOf(r.current)),
+        r.ref.name,
         {
-          body: {
-            apiVersion: 'v1',
-            kind: 'DeleteOptions',
-            preconditions: {
-              uid: r.current.metadata.uid,
-              resourceVersion: r.current.metadata.resourceVersion,
-            },
+          apiVersion: 'v1',
+          kind: 'DeleteOptions',
+          preconditions: {
+            uid: r.current.metadata.uid,
+            resourceVersion: r.current.metadata.resourceVersion,
           },
         },
       );

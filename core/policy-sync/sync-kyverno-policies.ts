@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { resolveKubeTarget } from './kube-auth';
 import {
   findKyvernoCli,
   kyvernoCliValidates,
@@ -16,8 +15,8 @@ import {
   policyKey,
   refOf,
 } from './kyverno-policy';
-import { KubeClient, KubeRest } from './kube-rest';
-import { LeaseLock } from './lease-lock';
+import { contextNamespace, KubeObjectClient, kubeObjectClient, loadKubeConfig } from '../io/kube';
+import { LeaseLock } from '../io/lease';
 import { PolicySource } from './policy-source';
 import { dryRunExpected, executePlan, listClusterPolicies, PolicyWriteEvent } from './sync-executor';
 import { ExpectedPolicy, planSync, SyncPlan } from './sync-plan';
@@ -31,8 +30,9 @@ export interface SyncKyvernoPoliciesOptions {
   readonly source: PolicySource;
 
   /**
-   * The cluster: a kubeconfig path, its YAML content, or a loaded KubeConfig.
-   * @default - $KUBECONFIG, ~/.kube/config or the in-cluster service account
+   * The cluster: a kubeconfig path, a `KUBECONFIG`-style list of paths (merged as kubectl does),
+   * its YAML content, or a loaded KubeConfig.
+   * @default - $KUBECONFIG (every file, merged), ~/.kube/config or the in-cluster service account
    */
   readonly kubeconfig?: string | KubeConfig;
 
@@ -65,7 +65,7 @@ export interface SyncKyvernoPoliciesOptions {
 
   /**
    * The Lease held for the run, or false for none. Not taken in a dry run.
-   * @default - Lease `jobforge-kyverno-policy-sync` in `$POD_NAMESPACE`, the service account's namespace or `default`, timeout 30 minutes
+   * @default - Lease `jobforge-kyverno-policy-sync` in `$POD_NAMESPACE`, else the kubeconfig context's namespace (in a pod: the service account's), else `default`; timeout 30 minutes
    */
   readonly lock?:
     | false
@@ -123,9 +123,9 @@ export interface SyncKyvernoPoliciesOptions {
 
   /**
    * The apiserver client, instead of one built from `kubeconfig` (for tests).
-   * @default - a {@link KubeRest} on `kubeconfig`
+   * @default - @kubernetes/client-node on `kubeconfig`
    */
-  readonly client?: KubeClient;
+  readonly client?: KubeObjectClient;
 }
 
 /** Default Lease name of the sync lock. */
@@ -136,9 +136,13 @@ export { DEFAULT_MAX_REMOVALS, DEFAULT_MAX_REMOVAL_RATIO } from './sync-settings
 
 const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
-/** The namespace a sync running in a pod uses for its lock. */
-export function defaultLockNamespace(): string {
+/**
+ * The namespace of the lock when none is given: `$POD_NAMESPACE`, else the kubeconfig context's
+ * namespace (`contextNs`; in a pod, the service account's), else `default`.
+ */
+export function defaultLockNamespace(contextNs?: string): string {
   if (process.env.POD_NAMESPACE) return process.env.POD_NAMESPACE;
+  if (contextNs) return contextNs;
   try {
     return fs.readFileSync(SA_NAMESPACE_FILE, 'utf8').trim() || 'default';
   } catch {
@@ -217,10 +221,16 @@ export async function syncKyvernoPolicies(options: SyncKyvernoPoliciesOptions): 
     });
     logger.log('info', 'Fetched expected policies', { count: expected.length });
 
-    const rest = options.client ?? new KubeRest(resolveKubeTarget(options.kubeconfig));
+    let kube = options.client;
+    let contextNs: string | undefined;
+    if (kube === undefined) {
+      const kc = loadKubeConfig(options.kubeconfig);
+      contextNs = contextNamespace(kc);
+      kube = kubeObjectClient(kc);
+    }
     if (lockOpts && !dryRun) {
-      lock = await LeaseLock.acquire(rest, {
-        namespace: lockOpts.namespace ?? defaultLockNamespace(),
+      lock = await LeaseLock.acquire(kube, {
+        namespace: lockOpts.namespace ?? defaultLockNamespace(contextNs),
         name: lockOpts.name ?? DEFAULT_LOCK_NAME,
         timeoutMs: lockTimeoutMs,
         holderIdentity: lockOpts.holderIdentity,
@@ -228,7 +238,7 @@ export async function syncKyvernoPolicies(options: SyncKyvernoPoliciesOptions): 
       });
     }
     const cluster = await listClusterPolicies(
-      rest,
+      kube,
       expected.map((e) => refOf(e).kind),
     );
     logger.log('debug', 'Listed cluster policies', { count: cluster.length });
@@ -254,7 +264,7 @@ export async function syncKyvernoPolicies(options: SyncKyvernoPoliciesOptions): 
         logger.log('warn', 'Kyverno CLI not found on PATH; validating with the server-side dry-run only');
       }
     }
-    const dry = await dryRunExpected(rest, expected, cluster, ownership, fieldManager);
+    const dry = await dryRunExpected(kube, expected, cluster, ownership, fieldManager);
     const usable: ExpectedPolicy[] = [];
     const rejected: string[] = [];
     for (const object of expected) {
@@ -315,7 +325,7 @@ export async function syncKyvernoPolicies(options: SyncKyvernoPoliciesOptions): 
       result.updated.push(...plan.update.map((u) => policyDisplayName(u.ref)));
       result.removed.push(...plan.remove.map((r) => policyDisplayName(r.ref)));
     } else {
-      const report = await executePlan(rest, plan, {
+      const report = await executePlan(kube, plan, {
         fieldManager,
         ownership,
         beforeWrite: () => lock?.assertHeld(),

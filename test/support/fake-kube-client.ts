@@ -4,7 +4,14 @@
 // the apiserver does: list (all namespaces or one), get, create (409 when taken), update (409 on a
 // stale resourceVersion), delete (409 when a precondition fails), `dryRun=All` writing nothing.
 // Real-apiserver behaviour is proven by the e2e tests; this only makes the paths reachable.
-import { KubeApiError, KubeClient, KubeRequest } from '../../core/policy-sync/kube-rest';
+import {
+  KubeApiError,
+  KubeList,
+  KubeObjectClient,
+  KubeResource,
+  KubeWriteOptions,
+  resourcePath,
+} from '../../core/io/kube';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Obj = any;
@@ -42,7 +49,7 @@ function status(method: string, path: string, code: number, reason: string, mess
   return new KubeApiError(method, path, code, reason, message);
 }
 
-export class FakeKubeClient implements KubeClient {
+export class FakeKubeClient implements KubeObjectClient {
   /** Stored objects by `group/resource/namespace/name`. */
   readonly objects = new Map<string, Obj>();
   /** Every request, in order. */
@@ -67,7 +74,7 @@ export class FakeKubeClient implements KubeClient {
   }
 
   /** Stored objects of one resource (plural), e.g. `clusterpolicies`. */
-  list(plural: string): Obj[] {
+  stored(plural: string): Obj[] {
     return [...this.objects.entries()].filter(([k]) => k.split('/')[1] === plural).map(([, v]) => v);
   }
 
@@ -80,8 +87,28 @@ export class FakeKubeClient implements KubeClient {
     return `${group}/${plural}/${ns ?? ''}/${name}`;
   }
 
-  async request<T = unknown>(method: string, path: string, req: KubeRequest = {}): Promise<T> {
-    const call: FakeCall = { method, path, dryRun: req.query?.dryRun === 'All', body: req.body };
+  list<T>(r: KubeResource): Promise<KubeList<T>> {
+    return this.request('GET', resourcePath(r));
+  }
+
+  get<T>(r: KubeResource, name: string): Promise<T> {
+    return this.request('GET', resourcePath(r, name));
+  }
+
+  create<T>(r: KubeResource, body: object, o: KubeWriteOptions = {}): Promise<T> {
+    return this.request('POST', resourcePath(r), body, o.dryRun);
+  }
+
+  replace<T>(r: KubeResource, name: string, body: object, o: KubeWriteOptions = {}): Promise<T> {
+    return this.request('PUT', resourcePath(r, name), body, o.dryRun);
+  }
+
+  delete<T>(r: KubeResource, name: string, body?: object): Promise<T> {
+    return this.request('DELETE', resourcePath(r, name), body);
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown, dryRun = false): Promise<T> {
+    const call: FakeCall = { method, path, dryRun, body };
     this.calls.push(call);
     const intercepted = this.intercept?.(call);
     if (intercepted !== undefined) return (await intercepted) as T;

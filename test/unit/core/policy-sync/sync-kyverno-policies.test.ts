@@ -1,6 +1,6 @@
 // The sync orchestrator (syncKyvernoPolicies → sync-executor, lease-lock) against an in-memory
 // apiserver: guards, empty sources, write verification, lock paths, CEL kinds, redaction.
-import { LeaseLock, LockHeldError } from '../../../../core/policy-sync/lease-lock';
+import { LeaseLock, LockHeldError } from '../../../../core/io/lease';
 import { PolicySource } from '../../../../core/policy-sync/policy-source';
 import {
   syncKyvernoPolicies,
@@ -52,7 +52,7 @@ function sync(text: string, over: Partial<SyncKyvernoPoliciesOptions> = {}) {
 
 const names = (plural = 'clusterpolicies'): string[] =>
   kube
-    .list(plural)
+    .stored(plural)
     .map((o) => o.metadata.name)
     .sort();
 const seedOwned = (n: number): string[] => {
@@ -73,7 +73,7 @@ describe('apply, update, remove', () => {
     kube.seed(cp('drop'));
     kube.seed(cp('drop-2'));
     const theirs = kube.seed(cp('theirs', { owned: false }));
-    const keepRv = kube.list('clusterpolicies').find((o) => o.metadata.name === 'keep')
+    const keepRv = kube.stored('clusterpolicies').find((o) => o.metadata.name === 'keep')
       .metadata.resourceVersion;
     const r = await sync(yaml(cp('keep'), cp('change', { message: 'new' }), cp('add'), cp('theirs')), {
       maxRemovalRatio: 1,
@@ -90,7 +90,7 @@ describe('apply, update, remove', () => {
     });
     expect(r.changes).toEqual({ change: ['spec.rules[0].message'] });
     expect(names()).toEqual(['add', 'change', 'keep', 'theirs']);
-    const stored = Object.fromEntries(kube.list('clusterpolicies').map((o) => [o.metadata.name, o]));
+    const stored = Object.fromEntries(kube.stored('clusterpolicies').map((o) => [o.metadata.name, o]));
     expect(stored.change.spec.rules[0].message).toBe('new');
     expect(stored.keep.metadata.resourceVersion).toBe(keepRv);
     expect(stored.theirs).toEqual(theirs);
@@ -121,7 +121,7 @@ describe('apply, update, remove', () => {
     };
     const r = await sync(yaml(cp('a', { message: 'new' })));
     expect(r).toMatchObject({ success: true, updated: ['a'] });
-    expect(kube.list('clusterpolicies')[0].spec.rules[0].message).toBe('new');
+    expect(kube.stored('clusterpolicies')[0].spec.rules[0].message).toBe('new');
   });
 
   test('an update whose policy was disowned since planning is left unchanged and fails', async () => {
@@ -163,7 +163,7 @@ describe('apply, update, remove', () => {
     kube.seed(cp('old'));
     kube.intercept = (call) => {
       if (call.dryRun && (call.body as Obj)?.metadata?.name === 'bad') {
-        throw new (require('../../../../core/policy-sync/kube-rest').KubeApiError)(
+        throw new (require('../../../../core/io/kube').KubeApiError)(
           'POST',
           call.path,
           422,
@@ -411,7 +411,7 @@ describe("Kyverno's CEL policy kinds", () => {
       unchanged: ['NamespacedValidatingPolicy/team-a/nvp', 'ValidatingPolicy/keep-vp'],
     });
     expect(names('validatingpolicies')).toEqual(['keep-vp', 'theirs']);
-    expect(kube.list('namespaceddeletingpolicies')[0].metadata.namespace).toBe('team-b');
+    expect(kube.stored('namespaceddeletingpolicies')[0].metadata.namespace).toBe('team-b');
     expect(
       kube.calls.some((c) => c.path === '/apis/policies.kyverno.io/v1/namespacedvalidatingpolicies'),
     ).toBe(true);
@@ -496,7 +496,7 @@ describe('lock', () => {
     };
     const r = await sync(yaml(cp('a')));
     expect(r.errors[0]).toMatch(/^another policy sync is running: .* held by "winner"/);
-    expect(kube.list('clusterpolicies')).toEqual([]);
+    expect(kube.stored('clusterpolicies')).toEqual([]);
   });
 
   test('losing the race to take over a stale Lease is "held" by the winner', async () => {

@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { isStatus, KubeApiError, KubeClient } from './kube-rest';
-import { SILENT_LOGGER, SyncLogger } from './sync-logger';
+import { isStatus, KubeObjectClient, KubeResource } from './kube';
+import { SILENT_LOGGER, SyncLogger } from '../policy-sync/sync-logger';
 
 /** Options of {@link LeaseLock.acquire}. */
 export interface LeaseLockOptions {
@@ -44,6 +44,9 @@ interface Lease {
   };
 }
 
+/** The Lease collection (`coordination.k8s.io/v1`). */
+const LEASES: KubeResource = { group: 'coordination.k8s.io', version: 'v1', plural: 'leases' };
+
 /** A Kubernetes MicroTime (RFC 3339 with exactly six fractional digits). */
 function microTime(d: Date): string {
   return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
@@ -63,13 +66,13 @@ export function defaultHolderIdentity(): string {
  */
 export class LeaseLock {
   /** Acquires the lock or throws {@link LockHeldError}. */
-  static async acquire(rest: KubeClient, options: LeaseLockOptions): Promise<LeaseLock> {
+  static async acquire(kube: KubeObjectClient, options: LeaseLockOptions): Promise<LeaseLock> {
     if (!Number.isFinite(options.timeoutMs) || options.timeoutMs < 1000) {
       throw new Error(`'lockTimeout' must be at least 1s, got ${options.timeoutMs} ms`);
     }
     const holder = options.holderIdentity ?? defaultHolderIdentity();
     const logger = options.logger ?? SILENT_LOGGER;
-    const base = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(options.namespace)}/leases`;
+    const leases: KubeResource = { ...LEASES, namespace: options.namespace };
     const where = `Lease ${options.namespace}/${options.name}`;
     const durationSeconds = Math.ceil(options.timeoutMs / 1000);
     const now = microTime(new Date());
@@ -82,7 +85,7 @@ export class LeaseLock {
 
     let existing: Lease | undefined;
     try {
-      existing = await rest.request<Lease>('GET', `${base}/${encodeURIComponent(options.name)}`);
+      existing = await kube.get<Lease>(leases, options.name);
     } catch (err) {
       if (!isStatus(err, 404)) throw err;
     }
@@ -107,12 +110,12 @@ export class LeaseLock {
         spec: { ...spec, leaseTransitions: 0 },
       };
       try {
-        const created = await rest.request<Lease>('POST', base, { body });
+        const created = await kube.create<Lease>(leases, body);
         logger.log('debug', 'Acquired policy sync lock', { lease: where, holder });
-        return new LeaseLock(rest, base, created, options.timeoutMs, holder, logger);
+        return new LeaseLock(kube, leases, created, options.timeoutMs, holder, logger);
       } catch (err) {
         if (!isStatus(err, 409)) throw err;
-        const winner = await rest.request<Lease>('GET', `${base}/${encodeURIComponent(options.name)}`);
+        const winner = await kube.get<Lease>(leases, options.name);
         throw held(winner);
       }
     }
@@ -126,7 +129,7 @@ export class LeaseLock {
       spec: { ...spec, leaseTransitions: (existing.spec.leaseTransitions ?? 0) + 1 },
     };
     try {
-      const taken = await rest.request<Lease>('PUT', `${base}/${encodeURIComponent(options.name)}`, { body });
+      const taken = await kube.replace<Lease>(leases, options.name, body);
       if (previous) {
         logger.log('warn', 'Took over a stale policy sync lock', {
           lease: where,
@@ -134,10 +137,10 @@ export class LeaseLock {
           lastRenewed: existing.spec.renewTime ?? existing.spec.acquireTime,
         });
       }
-      return new LeaseLock(rest, base, taken, options.timeoutMs, holder, logger);
+      return new LeaseLock(kube, leases, taken, options.timeoutMs, holder, logger);
     } catch (err) {
       if (!isStatus(err, 409)) throw err;
-      const winner = await rest.request<Lease>('GET', `${base}/${encodeURIComponent(options.name)}`);
+      const winner = await kube.get<Lease>(leases, options.name);
       throw held(winner);
     }
   }
@@ -147,8 +150,8 @@ export class LeaseLock {
   private renewing: Promise<void> = Promise.resolve();
 
   private constructor(
-    private readonly rest: KubeClient,
-    private readonly base: string,
+    private readonly kube: KubeObjectClient,
+    private readonly leases: KubeResource,
     private lease: Lease,
     timeoutMs: number,
     /** The identity written to the Lease. */
@@ -162,15 +165,12 @@ export class LeaseLock {
     this.timer.unref();
   }
 
-  private get path(): string {
-    return `${this.base}/${encodeURIComponent(this.lease.metadata.name)}`;
-  }
-
   private async renew(): Promise<void> {
     if (this.lostReason) return;
     try {
-      this.lease = await this.rest.request<Lease>('PUT', this.path, {
-        body: { ...this.lease, spec: { ...this.lease.spec, renewTime: microTime(new Date()) } },
+      this.lease = await this.kube.replace<Lease>(this.leases, this.lease.metadata.name, {
+        ...this.lease,
+        spec: { ...this.lease.spec, renewTime: microTime(new Date()) },
       });
     } catch (err) {
       if (isStatus(err, 409) || isStatus(err, 404)) {
@@ -194,16 +194,14 @@ export class LeaseLock {
     await this.renewing;
     if (this.lostReason) return;
     try {
-      await this.rest.request('DELETE', this.path, {
-        body: {
-          apiVersion: 'v1',
-          kind: 'DeleteOptions',
-          preconditions: { resourceVersion: this.lease.metadata.resourceVersion },
-        },
+      await this.kube.delete(this.leases, this.lease.metadata.name, {
+        apiVersion: 'v1',
+        kind: 'DeleteOptions',
+        preconditions: { resourceVersion: this.lease.metadata.resourceVersion },
       });
       this.logger.log('debug', 'Released policy sync lock', { holder: this.holder });
     } catch (err) {
-      if (err instanceof KubeApiError && (err.status === 404 || err.status === 409)) return;
+      if (isStatus(err, 404) || isStatus(err, 409)) return;
       this.logger.log('warn', 'Could not release the policy sync lock; it goes stale after LOCK_TIMEOUT', {
         error: (err as Error).message,
       });
