@@ -31,7 +31,7 @@ const MODULES = [
   'core/git-tree.ts',
   'core/git-writer.ts',
   'core/load-nodes.ts',
-  'core/kube-client.ts',
+  'core/io/kube.ts',
   'core/pipeline/validate.ts',
   'core/pipeline/select.ts',
   'core/pipeline/render.ts',
