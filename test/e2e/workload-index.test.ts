@@ -1,28 +1,19 @@
 // The workload index against a real kube-apiserver: every kind, init and ephemeral containers,
-// real continue tokens (page size 2). @kubernetes/client-node is an ES module that jest cannot
-// load, so the lister runs in a child Node process, as it does inside the Pulumi provider.
-import { execFile } from 'node:child_process';
+// real continue tokens (page size 2). The lister runs in-process through core/io/kube, as it does
+// inside the Pulumi provider (@kubernetes/client-node loads inside jest).
 import { kubeRequest } from '../support/kube-api';
 import { e2eEnv } from '../support/e2e-env';
-import { REPO_ROOT } from '../support/pulumi';
-import type { CollectedWorkloadImages } from '../../core/workload-index';
+import {
+  collectWorkloadImages,
+  CollectedWorkloadImages,
+  kubeWorkloadLister,
+} from '../../core/workload-index';
 
 const NS = 'workload-index-e2e';
 const img = (name: string): string => `registry.example.com/wi/${name}:v1`;
 
 function collect(kubeconfig: string, pageSize: number): Promise<CollectedWorkloadImages> {
-  const script = `
-    const { collectWorkloadImages, kubeWorkloadLister } = require('./core/workload-index');
-    collectWorkloadImages(kubeWorkloadLister(process.argv[1]), { pageSize: Number(process.argv[2]) })
-      .then((r) => process.stdout.write(JSON.stringify(r)), (e) => { console.error(e.message); process.exit(1); });`;
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ['-r', 'ts-node/register/transpile-only', '-e', script, kubeconfig, String(pageSize)],
-      { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(JSON.parse(stdout))),
-    );
-  });
+  return collectWorkloadImages(kubeWorkloadLister(kubeconfig), { pageSize });
 }
 
 async function create(kubeconfig: string, path: string, body: unknown): Promise<void> {

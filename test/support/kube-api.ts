@@ -1,8 +1,10 @@
-// A small, dependency-free Kubernetes REST client for tests: what the harness needs and
-// @kubernetes/client-node does not expose (fieldValidation=Strict on server-side apply, /readyz).
+// The harness's access to the test apiserver: raw requests to any API path (discovery,
+// server-side apply with fieldValidation=Strict, /readyz) sent through @kubernetes/client-node's
+// own transport and authentication (core/io/kube), so tests and code share one client.
 import * as fs from 'node:fs';
-import * as https from 'node:https';
-import { parseAllDocuments, parse as parseYaml } from 'yaml';
+import type * as k8s from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+import { loadClientNode, loadKubeConfig } from '../../core/io/kube';
 
 export interface KubeObject {
   apiVersion: string;
@@ -11,33 +13,18 @@ export interface KubeObject {
   [k: string]: unknown;
 }
 
-interface Endpoint {
-  server: string;
-  ca?: Buffer;
-  cert?: Buffer;
-  key?: Buffer;
-  token?: string;
-}
+const configs = new Map<string, k8s.KubeConfig>();
 
-const endpoints = new Map<string, Endpoint>();
-
-function endpoint(kubeconfig: string): Endpoint {
-  const cached = endpoints.get(kubeconfig);
-  if (cached) return cached;
-  const kc = parseYaml(fs.readFileSync(kubeconfig, 'utf8'));
-  const ctx = kc.contexts.find((c: { name: string }) => c.name === kc['current-context']).context;
-  const cluster = kc.clusters.find((c: { name: string }) => c.name === ctx.cluster).cluster;
-  const user = kc.users.find((u: { name: string }) => u.name === ctx.user).user;
-  const b64 = (v?: string): Buffer | undefined => (v ? Buffer.from(v, 'base64') : undefined);
-  const ep: Endpoint = {
-    server: cluster.server,
-    ca: b64(cluster['certificate-authority-data']),
-    cert: b64(user['client-certificate-data']),
-    key: b64(user['client-key-data']),
-    token: user.token,
-  };
-  endpoints.set(kubeconfig, ep);
-  return ep;
+/** The loaded kubeconfig, reloaded when the file changes (a cluster restarted on a new port). */
+function kubeConfig(kubeconfig: string): k8s.KubeConfig {
+  const st = fs.statSync(kubeconfig);
+  const key = `${kubeconfig}\u0000${st.mtimeMs}\u0000${st.size}`;
+  let kc = configs.get(key);
+  if (!kc) {
+    kc = loadKubeConfig(kubeconfig);
+    configs.set(key, kc);
+  }
+  return kc;
 }
 
 export interface KubeResponse {
@@ -46,46 +33,33 @@ export interface KubeResponse {
   json<T = Record<string, unknown>>(): T;
 }
 
-/** One HTTPS request to the cluster of `kubeconfig` (path), as its current user. */
-export function kubeRequest(
+/** One request to the cluster of `kubeconfig` (path), as its current user, through client-node. */
+export async function kubeRequest(
   kubeconfig: string,
   method: string,
   urlPath: string,
   body?: unknown,
   contentType = 'application/json',
 ): Promise<KubeResponse> {
-  const ep = endpoint(kubeconfig);
-  const url = new URL(urlPath, ep.server);
-  const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      url,
-      {
-        method,
-        ca: ep.ca,
-        cert: ep.cert,
-        key: ep.key,
-        headers: {
-          Accept: 'application/json',
-          ...(payload !== undefined ? { 'Content-Type': contentType } : {}),
-          ...(ep.token ? { Authorization: `Bearer ${ep.token}` } : {}),
-        },
-        timeout: 30000,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, body: text, json: () => JSON.parse(text) });
-        });
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`${method} ${url} timed out`)));
-    req.on('error', reject);
-    if (payload !== undefined) req.write(payload);
-    req.end();
-  });
+  const k = loadClientNode();
+  const kc = kubeConfig(kubeconfig);
+  const url = new URL(urlPath, kc.getCurrentCluster()!.server);
+  const req = new k.RequestContext(url.toString(), method as k8s.HttpMethod);
+  req.setHeaderParam('Accept', 'application/json');
+  if (body !== undefined) {
+    req.setHeaderParam('Content-Type', contentType);
+    req.setBody(typeof body === 'string' ? body : JSON.stringify(body));
+  }
+  req.setSignal(AbortSignal.timeout(30000));
+  await kc.applySecurityAuthentication(req);
+  let res: k8s.ResponseContext;
+  try {
+    res = await new k.IsomorphicFetchHttpLibrary().send(req).toPromise();
+  } catch (err) {
+    throw new Error(`${method} ${url}: ${(err as Error).message}`);
+  }
+  const text = await res.body.text();
+  return { status: res.httpStatusCode, body: text, json: () => JSON.parse(text) };
 }
 
 /** Every document of a multi-document YAML string, skipping empty ones. */
