@@ -194,3 +194,20 @@ test('an unreadable tokenFile is an error naming the user and the file', () => {
     `'kubeconfig' user "me": tokenFile ${JSON.stringify(path.join(dir, 'missing-token'))} cannot be read: ENOENT`,
   );
 });
+
+test('an auth-provider user (oidc with a current id-token): client-node sends the id-token', async () => {
+  const b64url = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const idToken = `${b64url({ alg: 'none' })}.${b64url({ exp: Math.floor(Date.now() / 1000) + 3600 })}.sig`;
+  const kube = kubeObjectClient(
+    kubeconfig([
+      'auth-provider:',
+      '  name: oidc',
+      '  config:',
+      '    client-id: jobforge',
+      `    id-token: ${idToken}`,
+      '    idp-issuer-url: https://issuer.invalid',
+    ]),
+  );
+  await kube.get(POLICIES, 'x');
+  expect(seen[0].authorization).toBe(`Bearer ${idToken}`);
+});
