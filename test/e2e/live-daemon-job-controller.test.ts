@@ -2,10 +2,13 @@
 // real apiserver, two replicas in process (one leads), nodes joining, leaving and being tainted,
 // a changed template, a DaemonJob whose Jobs the apiserver refuses, and the CLI as child processes
 // whose leader is killed in the middle of a reconcile and restarted.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as YAML from 'yaml';
 import { Testing } from 'cdk8s';
 import { DaemonJob } from '../../constructs/daemon-job';
 import { daemonJobCrdManifest } from '../../constructs/daemon-job-crd';
+import { DaemonJobController as DaemonJobControllerConstruct } from '../../constructs/daemon-job-controller';
 import {
   RunningDaemonJobController,
   startDaemonJobController,
@@ -364,6 +367,125 @@ describe('the DaemonJob controller on a live control plane', () => {
 
     afterAll(async () => {
       for (const r of replicas.splice(0)) await r.stop();
+    });
+  });
+
+  describe('the DaemonJobController construct: least RBAC, for real', () => {
+    const SA = 'system:serviceaccount:jobforge-system:jobforge-daemonjob-controller';
+
+    beforeAll(async () => {
+      const chart = Testing.chart();
+      new DaemonJobControllerConstruct(chart, 'Controller', {
+        image: 'ghcr.io/example/jobforge:0.1.0',
+        installCrd: false,
+      });
+      // Everything but the Deployment (its pods would only be faked by kwok): the controller runs here instead.
+      for (const o of Testing.synth(chart) as KubeObject[])
+        if (o.kind !== 'Deployment') await applyObject(live.kubeconfig, o);
+    });
+
+    async function allowed(attrs: Record<string, string>): Promise<boolean> {
+      const res = await kubeRequest(
+        live.kubeconfig,
+        'POST',
+        '/apis/authorization.k8s.io/v1/subjectaccessreviews',
+        {
+          apiVersion: 'authorization.k8s.io/v1',
+          kind: 'SubjectAccessReview',
+          spec: { user: SA, groups: ['system:serviceaccounts'], resourceAttributes: attrs },
+        },
+      );
+      return res.json<{ status: { allowed: boolean } }>().status.allowed;
+    }
+
+    test.each<[Record<string, string>, boolean]>([
+      [{ resource: 'nodes', verb: 'watch' }, true],
+      [{ group: 'jobforge.io', resource: 'daemonjobs', verb: 'list', namespace: 'x' }, true],
+      [
+        {
+          group: 'jobforge.io',
+          resource: 'daemonjobs',
+          subresource: 'status',
+          verb: 'update',
+          namespace: 'x',
+        },
+        true,
+      ],
+      [{ group: 'batch', resource: 'jobs', verb: 'create', namespace: 'x' }, true],
+      [{ resource: 'events', verb: 'create', namespace: 'x' }, true],
+      [
+        {
+          group: 'coordination.k8s.io',
+          resource: 'leases',
+          verb: 'update',
+          namespace: 'jobforge-system',
+          name: 'jobforge-daemonjob-controller',
+        },
+        true,
+      ],
+      [
+        {
+          group: 'coordination.k8s.io',
+          resource: 'leases',
+          verb: 'update',
+          namespace: 'jobforge-system',
+          name: 'other',
+        },
+        false,
+      ],
+      [{ group: 'jobforge.io', resource: 'daemonjobs', verb: 'update', namespace: 'x' }, false],
+      [{ group: 'batch', resource: 'jobs', verb: 'update', namespace: 'x' }, false],
+      [{ resource: 'pods', verb: 'list', namespace: 'x' }, false],
+      [{ resource: 'secrets', verb: 'get', namespace: 'x' }, false],
+      [{ resource: 'nodes', verb: 'update' }, false],
+    ])('%j allowed: %s', async (attrs, expected) => {
+      expect(await allowed(attrs)).toBe(expected);
+    });
+
+    test("the controller runs with the ServiceAccount's token alone", async () => {
+      const token = (
+        await kubeRequest(
+          live.kubeconfig,
+          'POST',
+          '/api/v1/namespaces/jobforge-system/serviceaccounts/jobforge-daemonjob-controller/token',
+          { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
+        )
+      ).json<{ status: { token: string } }>().status.token;
+      const admin = YAML.parse(fs.readFileSync(live.kubeconfig, 'utf8')) as {
+        clusters: { cluster: object }[];
+      };
+      const kubeconfig = YAML.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'live', cluster: admin.clusters[0].cluster }],
+        users: [{ name: 'sa', user: { token } }],
+        contexts: [{ name: 'sa', context: { cluster: 'live', user: 'sa' } }],
+        'current-context': 'sa',
+      });
+      const replica = await startDaemonJobController(
+        {
+          kubeconfig,
+          leaseNamespace: 'jobforge-system',
+          leaseDuration: '3s',
+          listen: `127.0.0.1:${await freePort()}`,
+        },
+        {},
+        () => undefined,
+      );
+      replicas.push(replica);
+      try {
+        await ensureNamespace(live.kubeconfig, 'dj-rbac');
+        for (const o of controllerDaemonJob('dj-rbac', 'audit')) await applyObject(live.kubeconfig, o);
+        const dj = await waitSucceeded('dj-rbac', 'audit', 3);
+        expect(dj.status?.conditions?.find((c) => c.type === 'Complete')?.status).toBe('True');
+        const events = await listItems<KubeObject & { reason: string }>(
+          live.kubeconfig,
+          '/api/v1/namespaces/dj-rbac/events',
+        );
+        expect(events.filter((e) => e.reason === 'CreatedJob')).toHaveLength(3);
+      } finally {
+        await replica.stop();
+      }
     });
   });
 

@@ -1,0 +1,226 @@
+import { Construct } from 'constructs';
+import {
+  IntOrString,
+  KubeClusterRole,
+  KubeClusterRoleBinding,
+  KubeDeployment,
+  KubeNamespace,
+  KubeRole,
+  KubeRoleBinding,
+  KubeServiceAccount,
+  PolicyRule,
+  Quantity,
+} from 'cdk8s-plus-28/lib/imports/k8s';
+import { validateDnsLabel, validateDnsSubdomain } from '../core/dns-name';
+import { DAEMON_JOB_PLURAL, JOBFORGE_GROUP } from '../core/daemon-job/daemon-job-resource';
+import { parseGoDuration } from '../core/policy-sync/go-duration';
+import { DaemonJobCrd } from './daemon-job-crd';
+import { validateContainerImage } from '../core/image-reference';
+import { ImagePullPolicy, defaultImagePullPolicy } from './pod';
+
+/** Props of a {@link DaemonJobController}. */
+export interface DaemonJobControllerProps {
+  /** jobforge's image (its entrypoint is the `jobforge` CLI). */
+  readonly image: string;
+  /** @default - Always for :latest or untagged images, else IfNotPresent */
+  readonly imagePullPolicy?: ImagePullPolicy;
+  /** Namespace of the controller (Deployment, ServiceAccount, Lease). @default 'jobforge-system' */
+  readonly namespace?: string;
+  /** @default true */
+  readonly createNamespace?: boolean;
+  /** Install the DaemonJob CRD. @default true */
+  readonly installCrd?: boolean;
+  /**
+   * Follow the DaemonJobs of this namespace only: Jobs, DaemonJobs and Events are then allowed in
+   * it alone (nodes stay cluster-wide).
+   * @default - every namespace
+   */
+  readonly watchNamespace?: string;
+  /** Replicas; one leads, the others stand by. @default 2 */
+  readonly replicas?: number;
+  /** A leader not renewing its Lease for this long is replaced (a Go duration). @default '15s' */
+  readonly leaseDuration?: string;
+  /** Port of /healthz, /readyz and /metrics. @default 8080 */
+  readonly port?: number;
+  /** @default 'info' */
+  readonly logLevel?: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** The name of the controller's Deployment, ServiceAccount, RBAC objects and Lease. */
+export const DAEMON_JOB_CONTROLLER_NAME = 'jobforge-daemonjob-controller';
+
+/** What the controller does, and nothing more. */
+export function daemonJobControllerRules(): {
+  cluster: PolicyRule[];
+  watched: PolicyRule[];
+  lease: PolicyRule[];
+} {
+  return {
+    cluster: [{ apiGroups: [''], resources: ['nodes'], verbs: ['list', 'watch'] }],
+    watched: [
+      { apiGroups: [JOBFORGE_GROUP], resources: [DAEMON_JOB_PLURAL], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [JOBFORGE_GROUP], resources: [`${DAEMON_JOB_PLURAL}/status`], verbs: ['update'] },
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'delete', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+    ],
+    lease: [
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+      {
+        apiGroups: ['coordination.k8s.io'],
+        resources: ['leases'],
+        resourceNames: [DAEMON_JOB_CONTROLLER_NAME],
+        verbs: ['get', 'update', 'delete'],
+      },
+    ],
+  };
+}
+
+/**
+ * The DaemonJob controller (`jobforge controller daemonjob`) as a Deployment of jobforge's image:
+ * two replicas with leader election on a Lease, least-privilege RBAC (nodes list/watch;
+ * daemonjobs get/list/watch and status update; jobs create/delete/list/watch; events create; its
+ * own Lease), probes on /healthz and /readyz, metrics on /metrics, restricted Pod Security, and
+ * the DaemonJob CRD.
+ */
+export class DaemonJobController extends Construct {
+  public readonly namespace: string;
+  public readonly name = DAEMON_JOB_CONTROLLER_NAME;
+
+  public constructor(scope: Construct, id: string, props: DaemonJobControllerProps) {
+    super(scope, id);
+    const namespace = props.namespace ?? 'jobforge-system';
+    const replicas = props.replicas ?? 2;
+    const port = props.port ?? 8080;
+    const leaseDuration = props.leaseDuration ?? '15s';
+    validateContainerImage('image', props.image);
+    validateDnsLabel('namespace', namespace);
+    if (props.watchNamespace !== undefined) validateDnsLabel('watchNamespace', props.watchNamespace);
+    if (!Number.isInteger(replicas) || replicas < 1 || replicas > 2147483647) {
+      throw new Error(`'replicas' must be an integer from 1 to 2147483647, got ${replicas}`);
+    }
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new Error(`'port' must be an integer port from 1 to 65535, got ${port}`);
+    }
+    if (parseGoDuration(leaseDuration, 'leaseDuration') < 1000) {
+      throw new Error(`'leaseDuration' must be at least 1s, got ${JSON.stringify(leaseDuration)}`);
+    }
+    if (props.logLevel !== undefined && !['debug', 'info', 'warn', 'error'].includes(props.logLevel)) {
+      throw new Error(`'logLevel' must be debug, info, warn or error, got ${JSON.stringify(props.logLevel)}`);
+    }
+    const pullPolicy = props.imagePullPolicy;
+    if (pullPolicy !== undefined && !['Always', 'IfNotPresent', 'Never'].includes(pullPolicy)) {
+      throw new Error(
+        `'imagePullPolicy' must be Always, IfNotPresent or Never, got ${JSON.stringify(pullPolicy)}`,
+      );
+    }
+    validateDnsSubdomain('name', DAEMON_JOB_CONTROLLER_NAME);
+    this.namespace = namespace;
+
+    const name = DAEMON_JOB_CONTROLLER_NAME;
+    const selector = { 'app.kubernetes.io/name': name };
+    const labels = { ...selector, 'app.kubernetes.io/managed-by': 'jobforge' };
+    if (props.createNamespace ?? true) {
+      new KubeNamespace(this, 'Namespace', { metadata: { name: namespace, labels } });
+    }
+    if (props.installCrd ?? true) new DaemonJobCrd(this, 'Crd');
+    new KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { name, namespace, labels },
+      automountServiceAccountToken: true,
+    });
+    const subjects = [{ kind: 'ServiceAccount', name, namespace }];
+    const rules = daemonJobControllerRules();
+    const clusterRules =
+      props.watchNamespace === undefined ? [...rules.cluster, ...rules.watched] : rules.cluster;
+    new KubeClusterRole(this, 'ClusterRole', { metadata: { name, labels }, rules: clusterRules });
+    new KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
+      metadata: { name, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+      subjects,
+    });
+    if (props.watchNamespace !== undefined) {
+      new KubeRole(this, 'WatchRole', {
+        metadata: { name, namespace: props.watchNamespace, labels },
+        rules: rules.watched,
+      });
+      new KubeRoleBinding(this, 'WatchRoleBinding', {
+        metadata: { name, namespace: props.watchNamespace, labels },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+        subjects,
+      });
+    }
+    new KubeRole(this, 'LeaseRole', {
+      metadata: { name: `${name}-lease`, namespace, labels },
+      rules: rules.lease,
+    });
+    new KubeRoleBinding(this, 'LeaseRoleBinding', {
+      metadata: { name: `${name}-lease`, namespace, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${name}-lease` },
+      subjects,
+    });
+    const fieldEnv = (envName: string, fieldPath: string) => ({
+      name: envName,
+      valueFrom: { fieldRef: { fieldPath } },
+    });
+    new KubeDeployment(this, 'Deployment', {
+      metadata: { name, namespace, labels },
+      spec: {
+        replicas,
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: name,
+            automountServiceAccountToken: true,
+            terminationGracePeriodSeconds: 30,
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: 1000,
+              runAsGroup: 1000,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
+            containers: [
+              {
+                name: 'controller',
+                image: props.image,
+                imagePullPolicy: pullPolicy ?? defaultImagePullPolicy(props.image),
+                args: ['controller', 'daemonjob'],
+                env: [
+                  fieldEnv('POD_NAME', 'metadata.name'),
+                  fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
+                  { name: 'LEASE_NAME', value: name },
+                  { name: 'LEASE_DURATION', value: leaseDuration },
+                  { name: 'LISTEN_ADDRESS', value: `:${port}` },
+                  { name: 'LOG_LEVEL', value: props.logLevel ?? 'info' },
+                  ...(props.watchNamespace === undefined
+                    ? []
+                    : [{ name: 'WATCH_NAMESPACE', value: props.watchNamespace }]),
+                ],
+                ports: [{ name: 'http', containerPort: port, protocol: 'TCP' }],
+                livenessProbe: {
+                  httpGet: { path: '/healthz', port: IntOrString.fromString('http') },
+                  initialDelaySeconds: 10,
+                  periodSeconds: 20,
+                },
+                readinessProbe: {
+                  httpGet: { path: '/readyz', port: IntOrString.fromString('http') },
+                  initialDelaySeconds: 5,
+                  periodSeconds: 10,
+                },
+                resources: {
+                  requests: { cpu: Quantity.fromString('20m'), memory: Quantity.fromString('96Mi') },
+                  limits: { cpu: Quantity.fromString('500m'), memory: Quantity.fromString('256Mi') },
+                },
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  runAsNonRoot: true,
+                  capabilities: { drop: ['ALL'] },
+                },
+              },
+            ],
+          },
+        },
+      },
+    });
+  }
+}
