@@ -59,6 +59,13 @@ const observedGeneration: JsonSchemaProps = {
   description: 'The last generation the controller observed.',
 };
 
+const count = (description: string): JsonSchemaProps => ({
+  type: 'integer',
+  format: 'int32',
+  minimum: 0,
+  description,
+});
+
 const order = (what: string): JsonSchemaProps =>
   obj(`Select the ${what} tag: desc picks the highest, asc the lowest.`, {
     order: str('asc or desc.', { enum: ['asc', 'desc'], default: 'desc' }),
@@ -177,6 +184,12 @@ export const IMAGE_RESOURCE_POLICY_SCHEMA: JsonSchemaProps = obj(
           secretRef,
         }),
         suspend: { type: 'boolean', default: false, description: 'Stop processing this policy.' },
+        scanInterval: str(
+          "How often the registry is scanned, as a Go duration (e.g. 30s, 5m). Default: the detection manager's --scan-interval (5m).",
+          {
+            pattern: '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$',
+          },
+        ),
         ttlDays: {
           type: 'integer',
           format: 'int32',
@@ -192,6 +205,10 @@ export const IMAGE_RESOURCE_POLICY_SCHEMA: JsonSchemaProps = obj(
       conditions,
       lastScannedTime: str('When the registry was last scanned.', { format: 'date-time' }),
       observedGeneration,
+      repositoriesScanned: count('Repositories the last scan read.'),
+      repositoriesMatched: count('Repositories matching the pattern (may exceed maxRepositories).'),
+      imagesDetected: count('Images the last scan selected.'),
+      imageDetectedCreated: count('ImageDetected objects the last scan created.'),
     }),
   },
 );
@@ -284,6 +301,12 @@ export const IMAGE_DETECTED_SCHEMA: JsonSchemaProps = obj(
         description: 'Whether manifests were committed for the image.',
       },
       skipReason: str('Why no manifests were committed, naming the existing resource.'),
+      existingResource: obj('The workload that already runs the image (or its tag prefix).', {
+        kind: str('Kind of the workload.'),
+        namespace: str('Namespace of the workload.'),
+        name: str('Name of the workload.'),
+        container: str('The container running the image.'),
+      }),
       gitCommitSHA: str('Commit holding the rendered manifests.'),
       processedAt: str('When processing finished.', { format: 'date-time' }),
       observedGeneration,

@@ -56,35 +56,78 @@ const KIND_ORDER: Record<WorkloadKind, number> = {
  * meaningful owner.
  */
 export class WorkloadIndex {
-  /** Number of container image uses indexed. */
-  public readonly size: number;
   private readonly byImage = new Map<string, IndexedUse[]>();
   private readonly byPrefix = new Map<string, IndexedUse[]>();
+  /** The indexed uses of each object (`kind/namespace/name`), for updates from watch events. */
+  private readonly byObject = new Map<string, IndexedUse[]>();
   private readonly tagPrefixOf: (tag: string) => string | undefined;
+  private count = 0;
 
-  constructor(uses: readonly WorkloadImageUse[], options: WorkloadIndexOptions = {}) {
+  constructor(uses: readonly WorkloadImageUse[] = [], options: WorkloadIndexOptions = {}) {
     this.tagPrefixOf = options.tagPrefixOf ?? defaultTagPrefixOf;
-    const sorted = [...uses].sort(compareUses);
     // Pods repeat their controllers' images: parse each distinct reference once.
     const parsedByImage = new Map<string, ReturnType<typeof parseNormalized>>();
-    let size = 0;
-    for (const use of sorted) {
+    for (const use of uses) {
       let parsed = parsedByImage.get(use.image);
       if (parsed === undefined && !parsedByImage.has(use.image)) {
         parsed = parseNormalized(use.image);
         parsedByImage.set(use.image, parsed);
       }
-      if (!parsed) continue;
-      const indexed: IndexedUse = { ...use, ...parsed };
-      size++;
-      if (parsed.tag !== undefined) {
-        push(this.byImage, `${parsed.repository}:${parsed.tag}`, indexed);
-        const prefix = this.tagPrefixOf(parsed.tag);
-        if (prefix !== undefined) push(this.byPrefix, prefixKey(parsed.repository, prefix), indexed);
-      }
-      if (parsed.digest !== undefined) push(this.byImage, `${parsed.repository}@${parsed.digest}`, indexed);
+      if (parsed) this.addUse({ ...use, ...parsed });
     }
-    this.size = size;
+  }
+
+  /** Number of container image uses indexed. */
+  public get size(): number {
+    return this.count;
+  }
+
+  /**
+   * Sets the uses of one workload object (an informer's add or update event): its previous
+   * uses leave the index, its current ones enter it. Constant time in the size of the index.
+   */
+  public upsert(kind: WorkloadKind, object: WorkloadObject): void {
+    const meta = object.metadata ?? {};
+    this.remove(kind, meta.namespace ?? 'default', meta.name ?? '');
+    for (const use of imageUsesOf(kind, object)) {
+      const parsed = parseNormalized(use.image);
+      if (parsed) this.addUse({ ...use, ...parsed });
+    }
+  }
+
+  /** Removes one workload object's uses (an informer's delete event). */
+  public remove(kind: WorkloadKind, namespace: string, name: string): void {
+    const key = objectKey(kind, namespace, name);
+    const old = this.byObject.get(key);
+    if (old === undefined) return;
+    this.byObject.delete(key);
+    const gone = new Set(old);
+    const drop = (map: Map<string, IndexedUse[]>, k: string): void => {
+      const list = map.get(k)?.filter((u) => !gone.has(u));
+      if (list === undefined) return;
+      if (list.length === 0) map.delete(k);
+      else map.set(k, list);
+    };
+    for (const u of old) {
+      this.count--;
+      if (u.tag !== undefined) {
+        drop(this.byImage, `${u.repository}:${u.tag}`);
+        const prefix = this.tagPrefixOf(u.tag);
+        if (prefix !== undefined) drop(this.byPrefix, prefixKey(u.repository, prefix));
+      }
+      if (u.digest !== undefined) drop(this.byImage, `${u.repository}@${u.digest}`);
+    }
+  }
+
+  private addUse(indexed: IndexedUse): void {
+    this.count++;
+    push(this.byObject, objectKey(indexed.kind, indexed.namespace, indexed.name), indexed);
+    if (indexed.tag !== undefined) {
+      push(this.byImage, `${indexed.repository}:${indexed.tag}`, indexed);
+      const prefix = this.tagPrefixOf(indexed.tag);
+      if (prefix !== undefined) push(this.byPrefix, prefixKey(indexed.repository, prefix), indexed);
+    }
+    if (indexed.digest !== undefined) push(this.byImage, `${indexed.repository}@${indexed.digest}`, indexed);
   }
 
   /**
@@ -112,7 +155,9 @@ export class WorkloadIndex {
   public findPrefix(repository: string, tagPrefix: string): WorkloadImageUse[] {
     const parsed = parseNormalized(repository);
     if (!parsed) return [];
-    return (this.byPrefix.get(prefixKey(parsed.repository, tagPrefix)) ?? []).map(publicUse);
+    return [...(this.byPrefix.get(prefixKey(parsed.repository, tagPrefix)) ?? [])]
+      .sort(compareUses)
+      .map(publicUse);
   }
 }
 
@@ -367,6 +412,10 @@ function parseNormalized(image: string): { repository: string; tag?: string; dig
     rest = rest.slice(0, colon);
   }
   return { repository: rest, tag, digest };
+}
+
+function objectKey(kind: WorkloadKind, namespace: string, name: string): string {
+  return `${kind}\u0000${namespace}\u0000${name}`;
 }
 
 function prefixKey(repository: string, prefix: string): string {

@@ -13,6 +13,7 @@ import { parseGoDuration } from '../../core/policy-sync/go-duration';
 import { SyncLogger, jsonLineLogger, parseLogLevel } from '../../core/policy-sync/sync-logger';
 import { POLICY_SYNC_SETTINGS } from '../../core/policy-sync/sync-settings';
 import { registerDaemonJobController } from './controller-daemonjob';
+import { registerImageResourceControllers } from './controller-image-resource';
 import { runPolicySync } from './policy-sync';
 
 /** Flags of `jobforge controller on-demand-jobs`; each falls back to its environment variable. */
@@ -357,4 +358,5 @@ export function registerController(program: Command): void {
   const controller = program.command('controller').description('Long-running controllers of jobforge.');
   registerOnDemandJobs(controller);
   registerDaemonJobController(controller);
+  registerImageResourceControllers(controller);
 }

@@ -192,11 +192,18 @@ export function resolveEcrConfig(ecr: EcrConfig, field = 'ecr'): ResolvedEcrConf
 // Scan
 // ---------------------------------------------------------------------------------------------
 
-/** Builds the ECR client from plain configuration (adaptive retry; default chain or assumed role). */
-export function createEcrClient(ecr: ResolvedEcrConfig): ECRClient {
+/** Builds the ECR client from plain configuration (adaptive retry; default chain, the given static credentials (a Secret), or an assumed role). */
+export function createEcrClient(
+  ecr: ResolvedEcrConfig,
+  staticCredentials?: {
+    readonly accessKeyId: string;
+    readonly secretAccessKey: string;
+    readonly sessionToken?: string;
+  },
+): ECRClient {
   // Loaded here, not at module load: the dynamic provider serializes nothing of the SDK.
   const { ECRClient: Client } = require('@aws-sdk/client-ecr') as typeof import('@aws-sdk/client-ecr');
-  let credentials;
+  let credentials: unknown = staticCredentials;
   if (ecr.roleArn !== undefined) {
     const providers =
       require('@aws-sdk/credential-providers') as typeof import('@aws-sdk/credential-providers');
@@ -211,7 +218,9 @@ export function createEcrClient(ecr: ResolvedEcrConfig): ECRClient {
     retryMode: 'adaptive',
     maxAttempts: ECR_MAX_ATTEMPTS,
     ...(ecr.endpoint !== undefined ? { endpoint: ecr.endpoint } : {}),
-    ...(credentials !== undefined ? { credentials } : {}),
+    ...(credentials !== undefined
+      ? { credentials: credentials as import('@aws-sdk/client-ecr').ECRClientConfig['credentials'] }
+      : {}),
   });
 }
 

@@ -281,7 +281,8 @@ export function planChangesState(plan: PipelinePlan, previous: readonly Detected
   return plan.toCreate.length > 0 || JSON.stringify(plan.records) !== JSON.stringify(previous);
 }
 
-function clusterSkip(
+/** Why the cluster makes an image redundant: the exact image runs, or (prefix mode) its repository with the same tag prefix. */
+export function clusterSkip(
   index: WorkloadIndex | undefined,
   mode: 'image' | 'prefix' | undefined,
   image: DetectedImage,

@@ -1,0 +1,282 @@
+import type * as k8s from '@kubernetes/client-node';
+import { kubeClient, loadClientNode, loadKubeConfig } from '../kube-client';
+import {
+  IMAGE_RESOURCE_API_GROUP,
+  IMAGE_RESOURCE_API_VERSION,
+  ImageDetected,
+  ImageResourcePolicy,
+  ObjectMeta,
+  PLURALS,
+  ResourceTemplate,
+} from '../image-resource/resources';
+import type { WorkloadKind, WorkloadObject } from '../workload-index';
+
+/**
+ * The managers' Kubernetes I/O, on @kubernetes/client-node: the custom resources (get, create,
+ * replace, delete, status merge-patch), Secrets (read one by name), Events, and informers
+ * (list + watch, relisting on 410, restarted after errors) that keep in-memory caches current.
+ * Every call is counted for the managers' `/metrics`.
+ */
+
+type Plural = (typeof PLURALS)[keyof typeof PLURALS];
+
+/** An object an Event is about. */
+export interface EventTarget {
+  readonly kind: string;
+  readonly apiVersion: string;
+  readonly metadata: ObjectMeta;
+}
+
+/** Counts API calls by verb and resource. */
+export type ApiCallCounter = (verb: string, resource: string) => void;
+
+/** The managers' client. */
+export interface ImageResourceKube {
+  readonly kubeConfig: k8s.KubeConfig;
+  get<T>(plural: Plural, namespace: string, name: string): Promise<T | undefined>;
+  create(plural: Plural, namespace: string, body: object): Promise<void>;
+  replace(plural: Plural, namespace: string, name: string, body: object): Promise<void>;
+  remove(plural: Plural, namespace: string, name: string, uid?: string): Promise<void>;
+  patchStatus(plural: Plural, namespace: string, name: string, status: object): Promise<void>;
+  /** A Secret's data, decoded; undefined when it does not exist. */
+  secretData(namespace: string, name: string): Promise<Record<string, string> | undefined>;
+  event(target: EventTarget, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
+}
+
+/** The HTTP status of a client-node error, if any. */
+export function statusOf(err: unknown): number | undefined {
+  const e = err as { code?: number; statusCode?: number };
+  return typeof e?.code === 'number' ? e.code : e?.statusCode;
+}
+
+/** A short message of a client-node error (its Status message when the apiserver sent one). */
+export function kubeErrorMessage(err: unknown): string {
+  const e = err as { body?: unknown; message?: string };
+  try {
+    const body =
+      typeof e.body === 'string'
+        ? (JSON.parse(e.body) as { message?: string })
+        : (e.body as { message?: string });
+    if (body?.message) return `${statusOf(err) ?? ''} ${body.message}`.trim();
+  } catch {
+    // not JSON
+  }
+  return (e?.message ?? String(err)).split('\n')[0].slice(0, 500);
+}
+
+/** The client of a kubeconfig (path, content, or $KUBECONFIG / in-cluster). */
+export function imageResourceKube(
+  kubeconfig: string | undefined,
+  options: { readonly component: string; readonly count?: ApiCallCounter },
+): ImageResourceKube {
+  const k = loadClientNode();
+  const kc = loadKubeConfig(kubeconfig);
+  const custom = kubeClient(k.CustomObjectsApi, kc);
+  const core = kubeClient(k.CoreV1Api, kc);
+  const count = options.count ?? (() => {});
+  const cr = { group: IMAGE_RESOURCE_API_GROUP, version: IMAGE_RESOURCE_API_VERSION };
+  const mergePatch = k.setHeaderOptions('Content-Type', k.PatchStrategy.MergePatch);
+  return {
+    kubeConfig: kc,
+    async get<T>(plural: Plural, namespace: string, name: string): Promise<T | undefined> {
+      count('get', plural);
+      try {
+        return (await custom.getNamespacedCustomObject({ ...cr, plural, namespace, name })) as T;
+      } catch (err) {
+        if (statusOf(err) === 404) return undefined;
+        throw err;
+      }
+    },
+    async create(plural, namespace, body) {
+      count('create', plural);
+      await custom.createNamespacedCustomObject({ ...cr, plural, namespace, body });
+    },
+    async replace(plural, namespace, name, body) {
+      count('update', plural);
+      await custom.replaceNamespacedCustomObject({ ...cr, plural, namespace, name, body });
+    },
+    async remove(plural, namespace, name, uid) {
+      count('delete', plural);
+      try {
+        await custom.deleteNamespacedCustomObject({
+          ...cr,
+          plural,
+          namespace,
+          name,
+          body: uid ? { preconditions: { uid } } : undefined,
+        });
+      } catch (err) {
+        if (statusOf(err) !== 404 && statusOf(err) !== 409) throw err;
+      }
+    },
+    async patchStatus(plural, namespace, name, status) {
+      count('patch', `${plural}/status`);
+      await custom.patchNamespacedCustomObjectStatus(
+        { ...cr, plural, namespace, name, body: { status } },
+        mergePatch,
+      );
+    },
+    async secretData(namespace, name) {
+      count('get', 'secrets');
+      let secret: k8s.V1Secret;
+      try {
+        secret = await core.readNamespacedSecret({ namespace, name });
+      } catch (err) {
+        if (statusOf(err) === 404) return undefined;
+        throw err;
+      }
+      const data: Record<string, string> = { ...(secret.stringData ?? {}) };
+      for (const [key, value] of Object.entries(secret.data ?? {})) {
+        data[key] = Buffer.from(value, 'base64').toString('utf8');
+      }
+      return data;
+    },
+    async event(target, type, reason, message) {
+      count('create', 'events');
+      const now = new Date();
+      const namespace = target.metadata.namespace ?? 'default';
+      await core.createNamespacedEvent({
+        namespace,
+        body: {
+          metadata: { generateName: `${target.metadata.name}.`, namespace },
+          involvedObject: {
+            apiVersion: target.apiVersion,
+            kind: target.kind,
+            name: target.metadata.name,
+            namespace,
+            uid: target.metadata.uid,
+            resourceVersion: target.metadata.resourceVersion,
+          },
+          type,
+          reason,
+          message: message.slice(0, 1024),
+          source: { component: options.component },
+          reportingComponent: options.component,
+          reportingInstance: process.env.POD_NAME || undefined,
+          firstTimestamp: now,
+          lastTimestamp: now,
+          count: 1,
+        },
+      });
+    },
+  };
+}
+
+/** A running informer: its cache and a way to stop it. */
+export interface RunningInformer<T> {
+  list(): readonly T[];
+  get(name: string, namespace?: string): T | undefined;
+  /** Resolves once the first list has been read. */
+  readonly synced: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Callbacks of an informer. */
+export interface InformerHandlers<T> {
+  readonly add?: (o: T) => void;
+  readonly update?: (o: T) => void;
+  readonly remove?: (o: T) => void;
+  readonly error?: (err: unknown) => void;
+}
+
+/**
+ * An informer (list + watch) on `path` across all namespaces. client-node's ListWatch relists
+ * on 410 Gone; after an error it is restarted after `restartDelayMs`.
+ */
+export function startInformer<T>(
+  kc: k8s.KubeConfig,
+  path: string,
+  list: () => Promise<{ items: T[] }>,
+  handlers: InformerHandlers<T>,
+  options: {
+    readonly restartDelayMs?: number;
+    readonly count?: ApiCallCounter;
+    readonly resource?: string;
+  } = {},
+): RunningInformer<T> {
+  const k = loadClientNode();
+  const count = options.count ?? (() => {});
+  type O = k8s.KubernetesObject;
+  const informer = k.makeInformer<O>(kc, path, () => {
+    count('list', options.resource ?? path);
+    return list() as unknown as Promise<k8s.KubernetesListObject<O>>;
+  });
+  let stopped = false;
+  let resolveSynced!: () => void;
+  const synced = new Promise<void>((r) => (resolveSynced = r));
+  const as = (cb?: (o: T) => void) => (o: O) => cb?.(o as T);
+  if (handlers.add) informer.on('add', as(handlers.add));
+  if (handlers.update) informer.on('update', as(handlers.update));
+  if (handlers.remove) informer.on('delete', as(handlers.remove));
+  informer.on('connect', () => count('watch', options.resource ?? path));
+  informer.on('error', (err) => {
+    handlers.error?.(err);
+    if (stopped) return;
+    setTimeout(() => {
+      if (!stopped) informer.start().then(resolveSynced, () => {});
+    }, options.restartDelayMs ?? 1000).unref();
+  });
+  informer.start().then(resolveSynced, () => {});
+  return {
+    list: () => informer.list() as unknown as readonly T[],
+    get: (name, namespace) => informer.get(name, namespace) as T | undefined,
+    synced,
+    stop: async () => {
+      stopped = true;
+      await informer.stop();
+    },
+  };
+}
+
+/** Informers on the three custom resources. */
+export function customResourceList<T>(kc: k8s.KubeConfig, plural: Plural): () => Promise<{ items: T[] }> {
+  const custom = kubeClient(loadClientNode().CustomObjectsApi, kc);
+  return () =>
+    custom.listClusterCustomObject({
+      group: IMAGE_RESOURCE_API_GROUP,
+      version: IMAGE_RESOURCE_API_VERSION,
+      plural,
+    }) as Promise<{ items: T[] }>;
+}
+
+/** The watch path of a custom resource across all namespaces. */
+export function customResourcePath(plural: Plural): string {
+  return `/apis/${IMAGE_RESOURCE_API_GROUP}/${IMAGE_RESOURCE_API_VERSION}/${plural}`;
+}
+
+/** Watch paths and list calls of the workload kinds the dedup index reads. */
+export function workloadSources(
+  kc: k8s.KubeConfig,
+): Array<{ kind: WorkloadKind; path: string; list: () => Promise<{ items: WorkloadObject[] }> }> {
+  const k = loadClientNode();
+  const apps = kubeClient(k.AppsV1Api, kc);
+  const batch = kubeClient(k.BatchV1Api, kc);
+  const core = kubeClient(k.CoreV1Api, kc);
+  type L = Promise<{ items: WorkloadObject[] }>;
+  return [
+    {
+      kind: 'Deployment',
+      path: '/apis/apps/v1/deployments',
+      list: () => apps.listDeploymentForAllNamespaces() as L,
+    },
+    {
+      kind: 'StatefulSet',
+      path: '/apis/apps/v1/statefulsets',
+      list: () => apps.listStatefulSetForAllNamespaces() as L,
+    },
+    {
+      kind: 'DaemonSet',
+      path: '/apis/apps/v1/daemonsets',
+      list: () => apps.listDaemonSetForAllNamespaces() as L,
+    },
+    {
+      kind: 'CronJob',
+      path: '/apis/batch/v1/cronjobs',
+      list: () => batch.listCronJobForAllNamespaces() as L,
+    },
+    { kind: 'Job', path: '/apis/batch/v1/jobs', list: () => batch.listJobForAllNamespaces() as L },
+    { kind: 'Pod', path: '/api/v1/pods', list: () => core.listPodForAllNamespaces() as L },
+  ];
+}
+
+export type { ImageDetected, ImageResourcePolicy, ResourceTemplate };
