@@ -50,6 +50,11 @@ describe('image detection manager on the live apiserver and moto', () => {
       motoEndpoint,
       '--scan-interval',
       '1h',
+      '--leader-elect',
+      '--leader-election-namespace',
+      NS,
+      '--lease-duration',
+      '3s',
     ]);
   });
 
