@@ -1,5 +1,5 @@
 import type * as k8s from '@kubernetes/client-node';
-import { kubeClient, loadClientNode, loadKubeConfig } from '../kube-client';
+import { kubeClient, loadClientNode, loadKubeConfig } from './kube';
 import {
   IMAGE_RESOURCE_API_GROUP,
   IMAGE_RESOURCE_API_VERSION,
@@ -209,7 +209,7 @@ export function startInformer<T>(
   if (handlers.update) informer.on('update', as(handlers.update));
   if (handlers.remove) informer.on('delete', as(handlers.remove));
   informer.on('connect', () => count('watch', options.resource ?? path));
-  informer.on('error', (err) => {
+  informer.on('error', (err: unknown) => {
     handlers.error?.(err);
     if (stopped) return;
     setTimeout(() => {
