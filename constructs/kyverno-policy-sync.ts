@@ -5,6 +5,7 @@ import { parseGoDuration } from '../core/policy-sync/go-duration';
 import { KYVERNO_POLICY_KINDS, KyvernoPolicyKindInfo } from '../core/policy-sync/kyverno-policy';
 import { LogLevel, parseLogLevel } from '../core/policy-sync/sync-logger';
 import { DEFAULT_MAX_REMOVALS, POLICY_SYNC_SETTINGS as S } from '../core/policy-sync/sync-settings';
+import { JOBFORGE_IMAGE } from '../core/jobforge-image';
 import { PodSecurityContext } from 'cdk8s-plus-28/lib/imports/k8s';
 import { ContainerResources, ImagePullPolicy } from './pod';
 import { NetworkPolicyOptions } from './network-policy';
@@ -25,13 +26,13 @@ export interface KyvernoPolicySyncProps {
   readonly syncInterval?: string;
   /**
    * `fairwinds`: the Fairwinds on-demand job runner with `JOB_TYPE=kyverno-policy-sync`;
-   * `jobforge`: this project's CLI image (`jobforge policy-sync`, see the repo's Dockerfile).
+   * `jobforge`: this project's CLI image (`jobforge policy-sync`, see the repo's Containerfile).
    * @default 'fairwinds'
    */
   readonly runner?: KyvernoPolicySyncRunner;
   /**
    * Container image.
-   * @default - FAIRWINDS_ON_DEMAND_JOB_RUNNER_IMAGE for the fairwinds runner; required for jobforge
+   * @default - FAIRWINDS_ON_DEMAND_JOB_RUNNER_IMAGE for the fairwinds runner; JOBFORGE_IMAGE (jobforge's image of this version) for jobforge
    */
   readonly image?: string;
   /**
@@ -203,11 +204,6 @@ export class KyvernoPolicySync extends OnDemandJobRunner {
     if (runner !== 'fairwinds' && runner !== 'jobforge') {
       throw new Error(`'runner' must be fairwinds or jobforge, got ${JSON.stringify(runner)}`);
     }
-    if (runner === 'jobforge' && props.image === undefined) {
-      throw new Error(
-        `'image' is required when runner is jobforge (an image built from the repo's Dockerfile), got undefined`,
-      );
-    }
     const interval = props.syncInterval ?? '15m';
     const schedule = syncIntervalToSchedule(interval);
     const lockTimeout = props.lockTimeout ?? '30m';
@@ -266,7 +262,7 @@ export class KyvernoPolicySync extends OnDemandJobRunner {
         jobType: 'kyverno-policy-sync' as const,
         insights: props.insights,
         schedule,
-        image: props.image,
+        image: props.image ?? (runner === 'jobforge' ? JOBFORGE_IMAGE : undefined),
         args: runner === 'jobforge' ? ['policy-sync'] : undefined,
         env,
         namespace: props.namespace,

@@ -11,6 +11,7 @@ import {
   FAIRWINDS_ON_DEMAND_JOB_RUNNER_IMAGE,
   OnDemandJobRunner,
 } from '../../../constructs/on-demand-job-runner';
+import { JOBFORGE_IMAGE } from '../../../core/jobforge-image';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Manifest = any;
@@ -119,6 +120,15 @@ test("this project's CLI image runs `jobforge policy-sync` with its extra settin
   expect(env(manifests)).not.toHaveProperty('ALLOW_EMPTY_SOURCE');
 });
 
+test("the jobforge runner defaults to jobforge's image of this version; the image remains a prop", () => {
+  expect(container(synth({ runner: 'jobforge' }).manifests).image).toBe('ghcr.io/jobforge/jobforge:0.1.0');
+  expect(container(synth({ runner: 'jobforge' }).manifests).image).toBe(JOBFORGE_IMAGE);
+  expect(container(synth({ runner: 'jobforge', image: 'registry.example/jf:2' }).manifests).image).toBe(
+    'registry.example/jf:2',
+  );
+  expect(container(synth().manifests).image).toBe(FAIRWINDS_ON_DEMAND_JOB_RUNNER_IMAGE);
+});
+
 test('the jobforge runner gets the empty-source, ratio and response-size settings as env', () => {
   const { manifests } = synth({
     runner: 'jobforge',
@@ -165,10 +175,6 @@ describe('rejects', () => {
     [
       { syncInterval: '0 0 * * * *' },
       `'syncInterval' must have exactly 5 fields (minute hour day-of-month month day-of-week), found 6, got "0 0 * * * *"`,
-    ],
-    [
-      { runner: 'jobforge' },
-      `'image' is required when runner is jobforge (an image built from the repo's Dockerfile), got undefined`,
     ],
     [{ runner: 'other' as 'jobforge' }, `'runner' must be fairwinds or jobforge, got "other"`],
     [{ lockTimeout: 'forever' }, `'lockTimeout' must be a duration like 30m, 90s or 1h30m, got "forever"`],
