@@ -346,9 +346,18 @@ export function kubeObjectClient(kubeconfig?: string | k8s.KubeConfig): KubeObje
     fieldManager: o.fieldManager,
     fieldValidation: o.fieldValidation,
   });
-  const where = (r: KubeResource) => {
-    if (r.group === '')
-      throw new Error(`${resourcePath(r)}: the core API group is not served by this client`);
+  // Runs inside kubeCall, which prefixes the method and path to a refusal.
+  const where = (r: KubeResource, name?: string) => {
+    if (r.group === '') throw new Error('the core API group is not served by this client; nothing sent');
+    // '', '.' and '..' would be resolved away by the URL (`…/clusterpolicies/.` is the collection).
+    for (const [what, v] of [
+      ['namespace', r.namespace],
+      ['name', name],
+    ] as const) {
+      if (v === '' || v === '.' || v === '..') {
+        throw new Error(`${what} ${JSON.stringify(v)} is not a valid object ${what}; nothing sent`);
+      }
+    }
     return { group: r.group, version: r.version, plural: r.plural };
   };
   return {
@@ -362,8 +371,8 @@ export function kubeObjectClient(kubeconfig?: string | k8s.KubeConfig): KubeObje
     get: (r, name) =>
       kubeCall('GET', resourcePath(r, name), () =>
         r.namespace === undefined
-          ? api.getClusterCustomObject({ ...where(r), name })
-          : api.getNamespacedCustomObject({ ...where(r), namespace: r.namespace, name }),
+          ? api.getClusterCustomObject({ ...where(r, name), name })
+          : api.getNamespacedCustomObject({ ...where(r, name), namespace: r.namespace, name }),
       ),
     create: (r, body, o) =>
       kubeCall('POST', resourcePath(r), () =>
@@ -374,9 +383,9 @@ export function kubeObjectClient(kubeconfig?: string | k8s.KubeConfig): KubeObje
     replace: (r, name, body, o) =>
       kubeCall('PUT', resourcePath(r, name), () =>
         r.namespace === undefined
-          ? api.replaceClusterCustomObject({ ...where(r), name, body, ...write(o) })
+          ? api.replaceClusterCustomObject({ ...where(r, name), name, body, ...write(o) })
           : api.replaceNamespacedCustomObject({
-              ...where(r),
+              ...where(r, name),
               namespace: r.namespace,
               name,
               body,
@@ -386,8 +395,8 @@ export function kubeObjectClient(kubeconfig?: string | k8s.KubeConfig): KubeObje
     delete: (r, name, body) =>
       kubeCall('DELETE', resourcePath(r, name), () =>
         r.namespace === undefined
-          ? api.deleteClusterCustomObject({ ...where(r), name, body })
-          : api.deleteNamespacedCustomObject({ ...where(r), namespace: r.namespace, name, body }),
+          ? api.deleteClusterCustomObject({ ...where(r, name), name, body })
+          : api.deleteNamespacedCustomObject({ ...where(r, name), namespace: r.namespace, name, body }),
       ),
   };
 }

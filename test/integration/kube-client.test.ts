@@ -211,3 +211,38 @@ test('an auth-provider user (oidc with a current id-token): client-node sends th
   await kube.get(POLICIES, 'x');
   expect(seen[0].authorization).toBe(`Bearer ${idToken}`);
 });
+
+test.each(['../x', 'a?b=c', 'a#b', 'a/b', '%2e%2e'])(
+  'a name is always one encoded path segment (%j cannot reach another path)',
+  async (name) => {
+    await kubeObjectClient(kubeconfig(['token: abc'])).get(POLICIES, name);
+    expect(seen.map((s) => s.url)).toEqual([
+      `/apis/kyverno.io/v1/clusterpolicies/${encodeURIComponent(name)}`,
+    ]);
+  },
+);
+
+test.each([
+  ['get', '.'],
+  ['delete', '..'],
+  ['replace', ''],
+] as const)('%s of the name %j is refused before anything is sent', async (op, name) => {
+  const kube = kubeObjectClient(kubeconfig(['token: abc']));
+  const call =
+    op === 'get'
+      ? kube.get(POLICIES, name)
+      : op === 'delete'
+        ? kube.delete(POLICIES, name)
+        : kube.replace(POLICIES, name, {});
+  await expect(call).rejects.toThrow(`name ${JSON.stringify(name)} is not a valid object name; nothing sent`);
+  expect(seen).toEqual([]);
+});
+
+test('a namespace of ".." is refused before anything is sent', async () => {
+  await expect(
+    kubeObjectClient(kubeconfig(['token: abc'])).list({ ...LEASES, namespace: '..' }),
+  ).rejects.toThrow(
+    `GET /apis/coordination.k8s.io/v1/namespaces/../leases: namespace ".." is not a valid object namespace; nothing sent`,
+  );
+  expect(seen).toEqual([]);
+});
