@@ -1,5 +1,5 @@
 import type * as k8s from '@kubernetes/client-node';
-import { loadClientNode } from './kube';
+import { isStatus, KubeApiError, kubeCall, kubeClient, loadClientNode } from './kube';
 import { OnDemandJob } from '../on-demand/on-demand-job';
 import {
   CronJobLike,
@@ -31,18 +31,8 @@ export interface CronJobRunnerOptions {
 }
 
 function apiError(err: unknown): string {
-  const e = err as { code?: number; body?: unknown; message?: string };
-  if (typeof e.code === 'number') {
-    let message = '';
-    try {
-      const body = typeof e.body === 'string' ? JSON.parse(e.body) : e.body;
-      message = (body as { message?: string })?.message ?? '';
-    } catch {
-      message = String(e.body ?? '');
-    }
-    return `HTTP ${e.code}${message ? `: ${message}` : ''}`;
-  }
-  return e.message ?? String(err);
+  if (err instanceof KubeApiError) return `HTTP ${err.status}${err.detail ? `: ${err.detail}` : ''}`;
+  return err instanceof Error ? err.message : String(err);
 }
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -65,7 +55,7 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
 export function cronJobRunner(
   options: CronJobRunnerOptions,
 ): (job: OnDemandJob, run: ReportTypeRun, signal: AbortSignal) => Promise<RunResult> {
-  const batch = options.kubeConfig.makeApiClient(loadClientNode().BatchV1Api);
+  const batch = kubeClient(loadClientNode().BatchV1Api, options.kubeConfig);
   const pollMs = options.pollIntervalMs ?? 5000;
   const logger = options.logger ?? SILENT_LOGGER;
   const random = options.random ?? (() => crypto.randomUUID().slice(0, 8));
@@ -79,7 +69,9 @@ export function cronJobRunner(
     }
     let cronJob: CronJobLike;
     try {
-      cronJob = (await batch.readNamespacedCronJob({ name: run.cronJobName, namespace: ns })) as CronJobLike;
+      cronJob = (await kubeCall('GET', `/apis/batch/v1/namespaces/${ns}/cronjobs/${run.cronJobName}`, () =>
+        batch.readNamespacedCronJob({ name: run.cronJobName, namespace: ns }),
+      )) as CronJobLike;
     } catch (err) {
       return { outcome: 'failed', reason: `cannot read CronJob ${ns}/${run.cronJobName}: ${apiError(err)}` };
     }
@@ -100,7 +92,9 @@ export function cronJobRunner(
     const jobName = body.metadata.name;
     if (signal.aborted) return { outcome: 'failed', reason: 'aborted before the Job was created' };
     try {
-      await batch.createNamespacedJob({ namespace: ns, body: body as unknown as k8s.V1Job });
+      await kubeCall('POST', `/apis/batch/v1/namespaces/${ns}/jobs`, () =>
+        batch.createNamespacedJob({ namespace: ns, body: body as unknown as k8s.V1Job }),
+      );
     } catch (err) {
       return { outcome: 'failed', reason: `cannot create Job ${ns}/${jobName}: ${apiError(err)}` };
     }
@@ -115,14 +109,16 @@ export function cronJobRunner(
       await sleep(pollMs, signal);
       if (signal.aborted) break;
       try {
-        const current = await batch.readNamespacedJob({ name: jobName, namespace: ns });
+        const current = await kubeCall('GET', `/apis/batch/v1/namespaces/${ns}/jobs/${jobName}`, () =>
+          batch.readNamespacedJob({ name: jobName, namespace: ns }),
+        );
         readErrors = 0;
         const outcome = jobOutcome(current as Parameters<typeof jobOutcome>[0]);
         if (outcome) return { ...outcome, jobName };
         logger.log('debug', 'waiting for Job to finish', { jobId: job.id, jobName });
       } catch (err) {
         readErrors += 1;
-        if ((err as { code?: number }).code === 404) {
+        if (isStatus(err, 404)) {
           return {
             outcome: 'failed',
             reason: `Job ${ns}/${jobName} was deleted before it finished`,

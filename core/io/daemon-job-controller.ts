@@ -16,7 +16,7 @@ import {
   reconcileDaemonJob,
   sameStatus,
 } from '../daemon-job/reconcile-daemon-job';
-import { loadClientNode } from './kube';
+import { KubeApiError, loadClientNode, toKubeError } from './kube';
 import { toNodeInfo } from '../load-nodes';
 import { NodeInfo } from '../node-inventory';
 import { SILENT_LOGGER, SyncLogger } from '../policy-sync/sync-logger';
@@ -35,7 +35,7 @@ export interface DaemonJobControllerOptions {
   readonly retryMs?: number;
 }
 
-/** An apiserver refusal, read from a client-node ApiException. */
+/** An apiserver refusal, read from a client-node ApiException (through the one reader, toKubeError). */
 interface ApiRefusal {
   readonly code: number;
   readonly reason?: string;
@@ -44,24 +44,9 @@ interface ApiRefusal {
 }
 
 function refusal(err: unknown): ApiRefusal | undefined {
-  const e = err as { code?: unknown; body?: unknown };
-  if (typeof e?.code !== 'number') return undefined;
-  let body: {
-    reason?: string;
-    message?: string;
-    details?: { causes?: { field?: string; message?: string }[] };
-  } = {};
-  try {
-    body = typeof e.body === 'string' ? JSON.parse(e.body) : ((e.body as typeof body) ?? {});
-  } catch {
-    body = { message: String(e.body) };
-  }
-  return {
-    code: e.code,
-    reason: body.reason,
-    message: body.message ?? (err as Error).message,
-    causes: body.details?.causes ?? [],
-  };
+  const e = toKubeError('', '', err);
+  if (!(e instanceof KubeApiError)) return undefined;
+  return { code: e.status, reason: e.reason || undefined, message: e.detail || e.message, causes: e.causes };
 }
 
 const key = (namespace: string | undefined, name: string): string => `${namespace ?? ''}/${name}`;

@@ -188,6 +188,8 @@ export class KubeApiError extends Error {
     public readonly detail: string,
     /** The Status `details.retryAfterSeconds` or the Retry-After header, when sent. */
     public readonly retryAfterSeconds?: number,
+    /** The Status `details.causes` (the fields a 422 names). */
+    public readonly causes: readonly { readonly field?: string; readonly message?: string }[] = [],
   ) {
     super(`${method} ${path}: HTTP ${status}${reason ? ` ${reason}` : ''}: ${detail}`);
     this.name = 'KubeApiError';
@@ -210,7 +212,11 @@ export function toKubeError(method: string, apiPath: string, err: unknown): Erro
   const e = err as { code?: unknown; body?: unknown; headers?: Record<string, string>; name?: string };
   if (typeof e?.code === 'number' && e.headers !== undefined && typeof e.headers === 'object') {
     const text = typeof e.body === 'string' ? e.body : Buffer.isBuffer(e.body) ? e.body.toString('utf8') : '';
-    let st: { reason?: string; message?: string; details?: { retryAfterSeconds?: number } } = {};
+    let st: {
+      reason?: string;
+      message?: string;
+      details?: { retryAfterSeconds?: number; causes?: { field?: string; message?: string }[] };
+    } = {};
     try {
       st = text
         ? JSON.parse(text)
@@ -228,6 +234,7 @@ export function toKubeError(method: string, apiPath: string, err: unknown): Erro
       st.reason ?? (e.code === 401 ? 'Unauthorized' : ''),
       st.message ?? text.slice(0, 300),
       st.details?.retryAfterSeconds ?? (Number.isFinite(header) && header >= 0 ? header : undefined),
+      Array.isArray(st.details?.causes) ? st.details.causes : [],
     );
   }
   if (e?.name === 'AbortError')

@@ -246,3 +246,17 @@ test('a namespace of ".." is refused before anything is sent', async () => {
   );
   expect(seen).toEqual([]);
 });
+
+test('a 422 keeps the fields the Status names (details.causes)', async () => {
+  const causes = [{ field: 'spec.template.spec.containers[0].image', message: 'Required value' }];
+  answer = () => ({
+    status: 422,
+    body: { kind: 'Status', reason: 'Invalid', message: 'Job "x" is invalid', details: { causes } },
+  });
+  await expect(kubeObjectClient(kubeconfig(['token: abc'])).create(POLICIES, {})).rejects.toMatchObject({
+    status: 422,
+    reason: 'Invalid',
+    detail: 'Job "x" is invalid',
+    causes,
+  });
+});
