@@ -1,0 +1,79 @@
+import * as pulumi from '@pulumi/pulumi';
+import {
+  KubernetesCronJob as KubernetesCronJobConstruct,
+  KubernetesCronJobProps,
+} from '../../constructs/kubernetes-cron-job';
+import { isPlainInput } from './deep-input';
+import { InputProps } from './input-props';
+import { afterChildren, createKubernetesChildren } from './kubernetes-children';
+import { KubeObjectJson, synthObjects } from './synth-objects';
+
+/**
+ * Args of {@link KubernetesCronJob}: the props of the cdk8s `KubernetesCronJob` as Inputs, with
+ * `name` defaulting to the component's name.
+ */
+export type KubernetesCronJobArgs = InputProps<KubernetesCronJobProps>;
+
+interface Rendered {
+  readonly objects: KubeObjectJson[];
+  readonly namespace?: string;
+  readonly cronJobName: string;
+  readonly serviceAccountName?: string;
+}
+
+/** The objects of the cdk8s KubernetesCronJob for `props`. */
+export function renderKubernetesCronJob(name: string, props: KubernetesCronJobProps): Rendered {
+  const { objects, construct } = synthObjects(
+    (chart) => new KubernetesCronJobConstruct(chart, name, { ...props, name: props.name ?? name }),
+  );
+  return {
+    objects,
+    namespace: construct.namespace,
+    cronJobName: construct.cronJobName,
+    serviceAccountName: construct.serviceAccountName,
+  };
+}
+
+/**
+ * A batch/v1 CronJob and what it needs, rendered by the cdk8s `KubernetesCronJob` and created
+ * with @pulumi/kubernetes. A changed schedule or job template updates the CronJob in place.
+ */
+export class KubernetesCronJob extends pulumi.ComponentResource {
+  /** The CronJob's namespace (undefined: the provider's default namespace). */
+  public readonly namespace: pulumi.Output<string | undefined>;
+  /** The CronJob's name. */
+  public readonly cronJobName: pulumi.Output<string>;
+  /** The ServiceAccount the pods run as, if any. */
+  public readonly serviceAccountName: pulumi.Output<string | undefined>;
+
+  public constructor(name: string, args: KubernetesCronJobArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Plain args are checked before anything is registered: a bad value throws here.
+    if (isPlainInput(args)) renderKubernetesCronJob(name, args as KubernetesCronJobProps);
+    super('jobforge:batch:KubernetesCronJob', name, {}, opts);
+    const rendered = pulumi
+      .output(args)
+      .apply((props) => renderKubernetesCronJob(name, props as KubernetesCronJobProps));
+    const children = createKubernetesChildren(
+      this,
+      name,
+      rendered.apply((r) => r.objects),
+    );
+    this.namespace = afterChildren(
+      children,
+      rendered.apply((r) => r.namespace),
+    );
+    this.cronJobName = afterChildren(
+      children,
+      rendered.apply((r) => r.cronJobName),
+    );
+    this.serviceAccountName = afterChildren(
+      children,
+      rendered.apply((r) => r.serviceAccountName),
+    );
+    this.registerOutputs({
+      namespace: this.namespace,
+      cronJobName: this.cronJobName,
+      serviceAccountName: this.serviceAccountName,
+    });
+  }
+}
