@@ -5,6 +5,7 @@ import { NodeInfo } from '../../core/node-inventory';
 import { DeepInput, isPlainInput } from './deep-input';
 import { InputProps, JobAwaitArgs, awaitAnnotations } from './input-props';
 import { afterChildren, createKubernetesChildren } from './kubernetes-children';
+import { Rendering } from './rendering';
 import { KubeObjectJson, synthObjects } from './synth-objects';
 
 /**
@@ -34,12 +35,11 @@ interface Rendered {
   readonly nodeNames: string[];
 }
 
+/** The props the DaemonJob component renders with (the nodes come apart). */
+type DaemonJobRenderProps = Omit<DaemonJobProps, 'nodes'> & { readonly skipAwait?: boolean };
+
 /** The objects of the cdk8s DaemonJob for `props` and `nodes`. */
-export function renderDaemonJob(
-  name: string,
-  props: Omit<DaemonJobProps, 'nodes'> & { readonly skipAwait?: boolean },
-  nodes: NodeInfo[],
-): Rendered {
+export function renderDaemonJob(name: string, props: DaemonJobRenderProps, nodes: NodeInfo[]): Rendered {
   const { skipAwait, ...rest } = props;
   const { objects, construct } = synthObjects(
     (chart) =>
@@ -59,21 +59,31 @@ export function renderDaemonJob(
   };
 }
 
+/** True when `kubeconfig` is the YAML or JSON itself rather than a path. */
+function isContent(kubeconfig: string): boolean {
+  return kubeconfig.includes('\n') || /^\s*(\{|apiVersion:)/.test(kubeconfig);
+}
+
 /** How the kubeconfig was given, for messages (never its content: it may hold credentials). */
 function describeKubeconfig(kubeconfig: string | undefined): string {
   if (kubeconfig === undefined || kubeconfig === '') return 'the default kubeconfig';
-  return kubeconfig.includes('\n')
+  return isContent(kubeconfig)
     ? 'the kubeconfig given as content'
     : `kubeconfig ${JSON.stringify(kubeconfig)}`;
 }
 
-/** The cluster's nodes, or an error naming the component and the kubeconfig. */
-async function readNodes(name: string, kubeconfig: string | undefined): Promise<NodeInfo[]> {
+/** The cluster's nodes, or an error naming the DaemonJob and the kubeconfig (never its content). */
+export async function readClusterNodes(name: string, kubeconfig: string | undefined): Promise<NodeInfo[]> {
   try {
     return await loadNodes(kubeconfig || undefined);
   } catch (err) {
+    let why = (err as Error).message;
+    // The client's message may quote the kubeconfig: never its content (tokens, keys).
+    if (kubeconfig !== undefined && isContent(kubeconfig)) {
+      why = why.split(JSON.stringify(kubeconfig)).join('<content>').split(kubeconfig).join('<content>');
+    }
     throw new Error(
-      `DaemonJob ${JSON.stringify(name)} could not read the nodes of the cluster (${describeKubeconfig(kubeconfig)}): ${(err as Error).message}`,
+      `DaemonJob ${JSON.stringify(name)} could not read the nodes of the cluster (${describeKubeconfig(kubeconfig)}): ${why}`,
     );
   }
 }
@@ -104,36 +114,29 @@ export class DaemonJob extends pulumi.ComponentResource {
       else renderDaemonJob(name, { ...p, allowNoMatchingNodes: true }, []);
     }
     super('jobforge:batch:DaemonJob', name, {}, opts);
-    const defaultKubeconfig = new pulumi.Config('kubernetes').get('kubeconfig');
-    const rendered = pulumi
-      .all([pulumi.output(props), pulumi.output(nodes), pulumi.output(kubeconfig ?? defaultKubeconfig)])
-      .apply(async ([p, given, kc]) =>
-        renderDaemonJob(
-          name,
-          p as Omit<DaemonJobProps, 'nodes'> & { skipAwait?: boolean },
-          (given as NodeInfo[] | undefined) ?? (await readNodes(name, kc)),
-        ),
-      );
-    const children = createKubernetesChildren(
-      this,
-      name,
-      rendered.apply((r) => r.objects),
+    // The default provider's kubeconfig (often a secret config value: read as one).
+    const defaultKubeconfig = new pulumi.Config('kubernetes').getSecret('kubeconfig');
+    const rendered = new Rendering(
+      { props, nodes, kubeconfig: kubeconfig ?? defaultKubeconfig },
+      async (plain: { props: DaemonJobRenderProps; nodes?: NodeInfo[]; kubeconfig?: string }) =>
+        renderDaemonJob(name, plain.props, plain.nodes ?? (await readClusterNodes(name, plain.kubeconfig))),
     );
+    const children = createKubernetesChildren(this, name, rendered);
     this.namespace = afterChildren(
       children,
-      rendered.apply((r) => r.namespace),
+      rendered.field((r) => r.namespace),
     );
     this.daemonJobName = afterChildren(
       children,
-      rendered.apply((r) => r.name),
+      rendered.field((r) => r.name),
     );
     this.jobNames = afterChildren(
       children,
-      rendered.apply((r) => r.jobNames),
+      rendered.field((r) => r.jobNames),
     );
     this.nodeNames = afterChildren(
       children,
-      rendered.apply((r) => r.nodeNames),
+      rendered.field((r) => r.nodeNames),
     );
     this.registerOutputs({
       namespace: this.namespace,

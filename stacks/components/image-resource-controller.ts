@@ -6,6 +6,7 @@ import {
 import { isPlainInput } from './deep-input';
 import { InputProps } from './input-props';
 import { afterChildren, createKubernetesChildren } from './kubernetes-children';
+import { Rendering } from './rendering';
 import { KubeObjectJson, synthObjects } from './synth-objects';
 
 /** Args of {@link ImageResourceController}: the props of the cdk8s construct as Inputs. */
@@ -56,29 +57,25 @@ export class ImageResourceController extends pulumi.ComponentResource {
     // Plain args are checked before anything is registered: a bad value throws here.
     if (isPlainInput(args)) renderImageResourceController(name, args as ImageResourceControllerProps);
     super('jobforge:images:ImageResourceController', name, {}, opts);
-    const rendered = pulumi
-      .output(args)
-      .apply((props) => renderImageResourceController(name, props as ImageResourceControllerProps));
-    const children = createKubernetesChildren(
-      this,
-      name,
-      rendered.apply((r) => r.objects),
+    const rendered = new Rendering(args, (props: ImageResourceControllerProps) =>
+      renderImageResourceController(name, props),
     );
+    const children = createKubernetesChildren(this, name, rendered);
     this.namespace = afterChildren(
       children,
-      rendered.apply((r) => r.namespace),
+      rendered.field((r) => r.namespace),
     );
     this.detectionManagerName = afterChildren(
       children,
-      rendered.apply((r) => r.detectionManagerName),
+      rendered.field((r) => r.detectionManagerName),
     );
     this.creationManagerName = afterChildren(
       children,
-      rendered.apply((r) => r.creationManagerName),
+      rendered.field((r) => r.creationManagerName),
     );
     this.metricsServiceName = afterChildren(
       children,
-      rendered.apply((r) => r.metricsServiceName),
+      rendered.field((r) => r.metricsServiceName),
     );
     this.registerOutputs({
       namespace: this.namespace,

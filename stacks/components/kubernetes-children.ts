@@ -1,9 +1,11 @@
 // The @pulumi/kubernetes resources a jobforge component creates for the objects its construct
 // renders: one child per object, typed by the object's apiVersion and kind, its fields read from
-// the one rendered Output (so the children keep the dependencies and the secretness of the
-// component's inputs), created in tiers so a Namespace or a CRD exists before what goes in it.
+// the one rendering (so the children keep the dependencies of the component's inputs, and a field
+// showing a secret input is secret), created in tiers so a Namespace or a CRD exists before what
+// goes in it.
 import * as pulumi from '@pulumi/pulumi';
 import type * as k8s from '@pulumi/kubernetes';
+import type { Rendering } from './rendering';
 import type { KubeObjectJson } from './synth-objects';
 
 /** A @pulumi/kubernetes resource class (`k8s.batch.v1.Job`, ...). */
@@ -75,20 +77,20 @@ export function childName(component: string, o: KubeObjectJson): string {
 }
 
 /**
- * Creates one @pulumi/kubernetes child of `parent` per object of `rendered`, once it is known.
+ * Creates one @pulumi/kubernetes child of `parent` per object of `rendering`, once it is known.
  * Jobs are replaced delete-first (their spec is immutable and their name fixed). Resolves to the
- * children by {@link objectKey}; to no child when `rendered` is unknown (a preview whose inputs
+ * children by {@link objectKey}; to no child when the rendering is unknown (a preview whose inputs
  * depend on resources not created yet: the children then show in `pulumi up`).
  */
 export async function createKubernetesChildren(
   parent: pulumi.ComponentResource,
   name: string,
-  rendered: pulumi.Output<KubeObjectJson[]>,
+  rendering: Rendering<{ readonly objects: KubeObjectJson[] }>,
 ): Promise<Map<string, pulumi.CustomResource>> {
   // The program must not end while the rendering (which may read the cluster) is under way.
   const done = pulumi.runtime.rpcKeepAlive();
   try {
-    return await createChildren(parent, name, rendered);
+    return await createChildren(parent, name, rendering);
   } finally {
     done();
   }
@@ -97,9 +99,9 @@ export async function createKubernetesChildren(
 async function createChildren(
   parent: pulumi.ComponentResource,
   name: string,
-  rendered: pulumi.Output<KubeObjectJson[]>,
+  rendering: Rendering<{ readonly objects: KubeObjectJson[] }>,
 ): Promise<Map<string, pulumi.CustomResource>> {
-  const known = await knownValue(rendered);
+  const known = await knownValue(rendering.value);
   const children = new Map<string, pulumi.CustomResource>();
   if (known === undefined) {
     pulumi.log.info(
@@ -112,7 +114,7 @@ async function createChildren(
   // for programs that use only the other components.
   const lib = require('@pulumi/kubernetes') as typeof k8s;
   const tiers: pulumi.CustomResource[][] = [[], [], []];
-  const objects = known.value;
+  const objects = known.value.objects;
   const seen = new Set<string>();
   const ordered = objects
     .map((o) => ({ o, cls: kubernetesClass(lib, o.apiVersion, o.kind) }))
@@ -123,7 +125,7 @@ async function createChildren(
     if (seen.has(key)) throw new Error(`${name} renders ${key} twice`);
     seen.add(key);
     const field = (f: string): pulumi.Output<unknown> =>
-      rendered.apply((objs) => objs.find((x) => objectKey(x) === key)?.[f]);
+      rendering.field((r) => r.objects.find((x) => objectKey(x) === key)?.[f]);
     const args: Record<string, unknown> = {};
     for (const f of Object.keys(o)) if (f !== 'apiVersion' && f !== 'kind') args[f] = field(f);
     const opts: pulumi.CustomResourceOptions = {

@@ -6,6 +6,7 @@ import {
 import { isPlainInput } from './deep-input';
 import { InputProps } from './input-props';
 import { afterChildren, createKubernetesChildren } from './kubernetes-children';
+import { Rendering } from './rendering';
 import { KubeObjectJson, synthObjects } from './synth-objects';
 
 /**
@@ -50,25 +51,21 @@ export class KubernetesCronJob extends pulumi.ComponentResource {
     // Plain args are checked before anything is registered: a bad value throws here.
     if (isPlainInput(args)) renderKubernetesCronJob(name, args as KubernetesCronJobProps);
     super('jobforge:batch:KubernetesCronJob', name, {}, opts);
-    const rendered = pulumi
-      .output(args)
-      .apply((props) => renderKubernetesCronJob(name, props as KubernetesCronJobProps));
-    const children = createKubernetesChildren(
-      this,
-      name,
-      rendered.apply((r) => r.objects),
+    const rendered = new Rendering(args, (props: KubernetesCronJobProps) =>
+      renderKubernetesCronJob(name, props),
     );
+    const children = createKubernetesChildren(this, name, rendered);
     this.namespace = afterChildren(
       children,
-      rendered.apply((r) => r.namespace),
+      rendered.field((r) => r.namespace),
     );
     this.cronJobName = afterChildren(
       children,
-      rendered.apply((r) => r.cronJobName),
+      rendered.field((r) => r.cronJobName),
     );
     this.serviceAccountName = afterChildren(
       children,
-      rendered.apply((r) => r.serviceAccountName),
+      rendered.field((r) => r.serviceAccountName),
     );
     this.registerOutputs({
       namespace: this.namespace,

@@ -3,6 +3,7 @@ import { KubernetesJob as KubernetesJobConstruct, KubernetesJobProps } from '../
 import { isPlainInput } from './deep-input';
 import { InputProps, JobAwaitArgs, awaitAnnotations } from './input-props';
 import { afterChildren, createKubernetesChildren } from './kubernetes-children';
+import { Rendering } from './rendering';
 import { KubeObjectJson, synthObjects } from './synth-objects';
 
 /**
@@ -57,25 +58,21 @@ export class KubernetesJob extends pulumi.ComponentResource {
     // Plain args are checked before anything is registered: a bad value throws here.
     if (isPlainInput(args)) renderKubernetesJob(name, args as KubernetesJobProps);
     super('jobforge:batch:KubernetesJob', name, {}, opts);
-    const rendered = pulumi
-      .output(args)
-      .apply((props) => renderKubernetesJob(name, props as KubernetesJobProps & { skipAwait?: boolean }));
-    const children = createKubernetesChildren(
-      this,
-      name,
-      rendered.apply((r) => r.objects),
+    const rendered = new Rendering(args, (props: KubernetesJobProps & { skipAwait?: boolean }) =>
+      renderKubernetesJob(name, props),
     );
+    const children = createKubernetesChildren(this, name, rendered);
     this.namespace = afterChildren(
       children,
-      rendered.apply((r) => r.namespace),
+      rendered.field((r) => r.namespace),
     );
     this.jobName = afterChildren(
       children,
-      rendered.apply((r) => r.jobName),
+      rendered.field((r) => r.jobName),
     );
     this.serviceAccountName = afterChildren(
       children,
-      rendered.apply((r) => r.serviceAccountName),
+      rendered.field((r) => r.serviceAccountName),
     );
     this.registerOutputs({
       namespace: this.namespace,

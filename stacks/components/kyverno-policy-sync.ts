@@ -6,6 +6,7 @@ import {
 import { isPlainInput } from './deep-input';
 import { InputProps } from './input-props';
 import { RenderedRunner, RunnerComponent } from './on-demand-job-runner';
+import { Rendering } from './rendering';
 import { synthObjects } from './synth-objects';
 
 /** Args of {@link KyvernoPolicySync}: the props of the cdk8s construct as Inputs. */
@@ -34,7 +35,7 @@ export class KyvernoPolicySync extends RunnerComponent {
     super(
       'jobforge:kyverno:KyvernoPolicySync',
       name,
-      pulumi.output(args).apply((props) => renderKyvernoPolicySync(name, props as KyvernoPolicySyncProps)),
+      new Rendering(args, (props: KyvernoPolicySyncProps) => renderKyvernoPolicySync(name, props)),
       opts,
     );
   }

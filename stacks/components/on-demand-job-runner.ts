@@ -6,6 +6,7 @@ import {
 import { isPlainInput } from './deep-input';
 import { InputProps } from './input-props';
 import { afterChildren, createKubernetesChildren } from './kubernetes-children';
+import { Rendering } from './rendering';
 import { KubeObjectJson, synthObjects } from './synth-objects';
 
 /** Args of {@link OnDemandJobRunner}: the props of the cdk8s construct as Inputs. */
@@ -42,26 +43,22 @@ export abstract class RunnerComponent extends pulumi.ComponentResource {
   protected constructor(
     type: string,
     name: string,
-    rendered: pulumi.Output<RenderedRunner>,
+    rendered: Rendering<RenderedRunner>,
     opts: pulumi.ComponentResourceOptions | undefined,
   ) {
     super(type, name, {}, opts);
-    const children = createKubernetesChildren(
-      this,
-      name,
-      rendered.apply((r) => r.objects),
-    );
+    const children = createKubernetesChildren(this, name, rendered);
     this.namespace = afterChildren(
       children,
-      rendered.apply((r) => r.namespace),
+      rendered.field((r) => r.namespace),
     );
     this.cronJobName = afterChildren(
       children,
-      rendered.apply((r) => r.cronJobName),
+      rendered.field((r) => r.cronJobName),
     );
     this.serviceAccountName = afterChildren(
       children,
-      rendered.apply((r) => r.serviceAccountName),
+      rendered.field((r) => r.serviceAccountName),
     );
     this.registerOutputs({
       namespace: this.namespace,
@@ -82,7 +79,7 @@ export class OnDemandJobRunner extends RunnerComponent {
     super(
       'jobforge:insights:OnDemandJobRunner',
       name,
-      pulumi.output(args).apply((props) => renderOnDemandJobRunner(name, props as OnDemandJobRunnerProps)),
+      new Rendering(args, (props: OnDemandJobRunnerProps) => renderOnDemandJobRunner(name, props)),
       opts,
     );
   }

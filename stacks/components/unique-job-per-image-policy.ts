@@ -6,6 +6,7 @@ import {
 import { isPlainInput } from './deep-input';
 import { InputProps } from './input-props';
 import { afterChildren, createKubernetesChildren } from './kubernetes-children';
+import { Rendering } from './rendering';
 import { KubeObjectJson, synthObjects } from './synth-objects';
 
 /** Args of {@link UniqueJobPerImagePolicy}: the props of the cdk8s construct as Inputs. */
@@ -48,19 +49,15 @@ export class UniqueJobPerImagePolicy extends pulumi.ComponentResource {
     // Plain args are checked before anything is registered: a bad value throws here.
     if (isPlainInput(args)) renderUniqueJobPerImagePolicy(name, args as UniqueJobPerImagePolicyProps);
     super('jobforge:kyverno:UniqueJobPerImagePolicy', name, {}, opts);
-    const rendered = pulumi
-      .output(args)
-      .apply((props) => renderUniqueJobPerImagePolicy(name, props as UniqueJobPerImagePolicyProps));
-    const children = createKubernetesChildren(
-      this,
-      name,
-      rendered.apply((r) => r.objects),
+    const rendered = new Rendering(args, (props: UniqueJobPerImagePolicyProps) =>
+      renderUniqueJobPerImagePolicy(name, props),
     );
+    const children = createKubernetesChildren(this, name, rendered);
     this.policyName = afterChildren(
       children,
-      rendered.apply((r) => r.policyName),
+      rendered.field((r) => r.policyName),
     );
-    this.minimumKyvernoVersion = rendered.apply((r) => r.minimumKyvernoVersion);
+    this.minimumKyvernoVersion = rendered.field((r) => r.minimumKyvernoVersion);
     this.registerOutputs({ policyName: this.policyName, minimumKyvernoVersion: this.minimumKyvernoVersion });
   }
 }

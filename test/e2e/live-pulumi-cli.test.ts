@@ -111,7 +111,6 @@ describe('the README Pulumi example, run by the pulumi CLI from Pulumi.yaml', ()
         'jobforge:batch:KubernetesJob$kubernetes:core/v1:Namespace::db-migrate-batch',
         'jobforge:batch:KubernetesJob$kubernetes:core/v1:Secret::db-migrate-batch/db-migrate-secrets',
         'jobforge:batch:KubernetesJob::db-migrate',
-        'pulumi:providers:kubernetes::default',
       ]
         .map((u) => (u === 'batch' ? 'pulumi:pulumi:Stack::batch-dev' : u))
         .sort(),

@@ -12,7 +12,7 @@ const { KubernetesJob } =
   require('../../../../stacks/components/kubernetes-job') as typeof import('../../../../stacks/components/kubernetes-job');
 const { KubernetesCronJob } =
   require('../../../../stacks/components/kubernetes-cron-job') as typeof import('../../../../stacks/components/kubernetes-cron-job');
-const { DaemonJob } =
+const { DaemonJob, readClusterNodes } =
   require('../../../../stacks/components/daemon-job') as typeof import('../../../../stacks/components/daemon-job');
 const cdk = require('../../../../index') as typeof import('../../../../index');
 
@@ -95,9 +95,25 @@ describe('KubernetesJob (Pulumi)', () => {
     });
   });
 
-  test('a secret input keeps the children secret', async () => {
-    const job = new KubernetesJob('secretive', { image: IMAGE, secrets: { TOKEN: pulumi.secret('s3cr3t') } });
-    expect(await pulumi.isSecret(job.jobName)).toBe(true);
+  test('a field showing a secret input is secret, the others (names) are not', async () => {
+    const job = new KubernetesJob('secretive', {
+      namespace: 'batch',
+      image: IMAGE,
+      secrets: { TOKEN: pulumi.secret('s3cr3t-token') },
+      env: { API_KEY: pulumi.secret('s3cr3t-key') },
+    });
+    expect(await pulumi.isSecret(job.jobName)).toBe(false);
+    expect(await valueOf(job.jobName)).toBe('secretive');
+    await settled();
+    const raw = (type: string): Record<string, unknown> =>
+      registered.find((r) => r.type === type && r.name.startsWith('secretive-'))!.inputs;
+    // The env value is in the Job's spec: the spec is secret, its metadata is not.
+    expect(Object.keys(raw('kubernetes:batch/v1:Job').spec as object)).toContain(SECRET_SIG);
+    expect(Object.keys(raw('kubernetes:batch/v1:Job').metadata as object)).not.toContain(SECRET_SIG);
+    expect(Object.keys(raw('kubernetes:core/v1:Secret').data as object)).toContain(SECRET_SIG);
+    expect(inputsOf('kubernetes:core/v1:Secret', 'secretive-batch/secretive-secrets').data).toEqual({
+      TOKEN: Buffer.from('s3cr3t-token').toString('base64'),
+    });
   });
 
   test('bad plain input throws in the constructor, naming the field, and registers nothing', async () => {
@@ -182,5 +198,31 @@ describe('DaemonJob (Pulumi)', () => {
     expect(() => new DaemonJob('warm-bad', { image: IMAGE, mode: 'each' as 'perNode' })).toThrow(
       `'mode' must be perNode or fanOut, got "each"`,
     );
+  });
+
+  test('a cluster whose nodes cannot be read is an error naming the DaemonJob and the kubeconfig, never its content', async () => {
+    await expect(readClusterNodes('warm', '/nonexistent/kubeconfig')).rejects.toThrow(
+      `DaemonJob "warm" could not read the nodes of the cluster (kubeconfig "/nonexistent/kubeconfig"): 'kubeconfig' file does not exist, got "/nonexistent/kubeconfig"`,
+    );
+    const content = 'apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user:\n    token: s3cr3t-token\n';
+    const err = await readClusterNodes('warm', content).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err?.message).toMatch(
+      /^DaemonJob "warm" could not read the nodes of the cluster \(the kubeconfig given as content\): /,
+    );
+    expect(err?.message).not.toContain('s3cr3t-token');
+    const json = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      users: [{ user: { token: 's3cr3t-token' } }],
+    });
+    const jsonErr = await readClusterNodes('warm', json).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(jsonErr?.message).toMatch(/\(the kubeconfig given as content\)/);
+    expect(jsonErr?.message).not.toContain('s3cr3t-token');
   });
 });
