@@ -78,9 +78,18 @@ test('jobforge/pulumi holds the Pulumi components', () => {
       'EcrReadRole',
       'KyvernoPolicySyncResource',
       'imagePipelineProgram',
+      'KubernetesJob',
+      'KubernetesCronJob',
+      'DaemonJob',
+      'UniqueJobPerImagePolicy',
+      'KyvernoPolicySync',
+      'OnDemandJobRunner',
+      'ImageResourceController',
     ]),
   );
   expect(pulumi.forbidden).toContain('@pulumi/pulumi');
+  // @pulumi/kubernetes (an optional peer) loads when a component that needs it is constructed.
+  expect(pulumi.forbidden).not.toContain('@pulumi/kubernetes');
 });
 
 test('the tarball holds the compiled library, README and LICENSE, and no example app or source map', () => {
