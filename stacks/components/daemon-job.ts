@@ -14,8 +14,8 @@ import { KubeObjectJson, synthObjects } from './synth-objects';
  */
 export interface DaemonJobArgs extends InputProps<Omit<DaemonJobProps, 'nodes'>>, JobAwaitArgs {
   /**
-   * The nodes to run on. @default - the live node list of the cluster, read at every `pulumi up`
-   * and preview from `kubeconfig`
+   * The nodes to run on (mode perNode or fanOut). @default - the live node list of the cluster,
+   * read at every `pulumi up` and preview from `kubeconfig` (none with mode controller)
    */
   readonly nodes?: DeepInput<NodeInfo[]>;
   /**
@@ -119,7 +119,13 @@ export class DaemonJob extends pulumi.ComponentResource {
     const rendered = new Rendering(
       { props, nodes, kubeconfig: kubeconfig ?? defaultKubeconfig },
       async (plain: { props: DaemonJobRenderProps; nodes?: NodeInfo[]; kubeconfig?: string }) =>
-        renderDaemonJob(name, plain.props, plain.nodes ?? (await readClusterNodes(name, plain.kubeconfig))),
+        renderDaemonJob(
+          name,
+          plain.props,
+          // Mode controller leaves the nodes to the in-cluster controller: nothing to read.
+          plain.nodes ??
+            (plain.props.mode === 'controller' ? [] : await readClusterNodes(name, plain.kubeconfig)),
+        ),
     );
     const children = createKubernetesChildren(this, name, rendered);
     this.namespace = afterChildren(

@@ -196,8 +196,23 @@ describe('DaemonJob (Pulumi)', () => {
       `'nodes' has no node the DaemonJob matches (nodeSelector {"pool":"gpu"}, 0 tolerations), got 3 nodes`,
     );
     expect(() => new DaemonJob('warm-bad', { image: IMAGE, mode: 'each' as 'perNode' })).toThrow(
-      `'mode' must be perNode or fanOut, got "each"`,
+      `'mode' must be perNode, fanOut or controller, got "each"`,
     );
+  });
+
+  test('mode controller creates the DaemonJob custom resource and reads no node', async () => {
+    const dj = new DaemonJob('warm-ctl', {
+      namespace: 'batch',
+      image: IMAGE,
+      mode: 'controller',
+      kubeconfig: '/nonexistent/kubeconfig', // never read
+    });
+    expect(await valueOf(dj.jobNames)).toEqual([]);
+    await settled();
+    expect(registeredNames()).toEqual([
+      'jobforge:batch:DaemonJob::warm-ctl',
+      'kubernetes:jobforge.io/v1alpha1:DaemonJob::warm-ctl-batch/warm-ctl',
+    ]);
   });
 
   test('a cluster whose nodes cannot be read is an error naming the DaemonJob and the kubeconfig, never its content', async () => {
