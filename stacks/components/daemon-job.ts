@@ -4,7 +4,8 @@ import { loadNodes } from '../../core/load-nodes';
 import { NodeInfo } from '../../core/node-inventory';
 import { DeepInput, isPlainInput } from './deep-input';
 import { InputProps, JobAwaitArgs, awaitAnnotations } from './input-props';
-import { afterChildren, createKubernetesChildren } from './kubernetes-children';
+import { afterChildren } from './kubernetes-children';
+import { ObjectsComponent } from './objects-component';
 import { Rendering } from './rendering';
 import { KubeObjectJson, synthObjects } from './synth-objects';
 
@@ -94,7 +95,7 @@ export async function readClusterNodes(name: string, kubeconfig: string | undefi
  * `pulumi up` (and preview): a node added adds one Job, a node removed deletes its Job, the other
  * Jobs are unchanged. `pulumi up` waits for every Job to complete unless `skipAwait`.
  */
-export class DaemonJob extends pulumi.ComponentResource {
+export class DaemonJob extends ObjectsComponent {
   /** The Jobs' namespace (undefined: the provider's default namespace). */
   public readonly namespace: pulumi.Output<string | undefined>;
   /** The DaemonJob's name (the `jobforge.io/daemon-job` label). */
@@ -127,7 +128,7 @@ export class DaemonJob extends pulumi.ComponentResource {
             (plain.props.mode === 'controller' ? [] : await readClusterNodes(name, plain.kubeconfig)),
         ),
     );
-    const children = createKubernetesChildren(this, name, rendered);
+    const children = this.createChildren(name, rendered);
     this.namespace = afterChildren(
       children,
       rendered.field((r) => r.namespace),

@@ -5,7 +5,8 @@ import {
 } from '../../constructs/image-resource-controller';
 import { isPlainInput } from './deep-input';
 import { InputProps } from './input-props';
-import { afterChildren, createKubernetesChildren } from './kubernetes-children';
+import { afterChildren } from './kubernetes-children';
+import { ObjectsComponent } from './objects-component';
 import { Rendering } from './rendering';
 import { KubeObjectJson, synthObjects } from './synth-objects';
 
@@ -39,7 +40,7 @@ export function renderImageResourceController(name: string, props: ImageResource
  * metrics Service, NetworkPolicies), rendered by the cdk8s `ImageResourceController` and created
  * with @pulumi/kubernetes. CRDs and the Namespace are created before the rest.
  */
-export class ImageResourceController extends pulumi.ComponentResource {
+export class ImageResourceController extends ObjectsComponent {
   /** The managers' namespace. */
   public readonly namespace: pulumi.Output<string>;
   /** Name of the detection manager Deployment and ServiceAccount. */
@@ -60,7 +61,7 @@ export class ImageResourceController extends pulumi.ComponentResource {
     const rendered = new Rendering(args, (props: ImageResourceControllerProps) =>
       renderImageResourceController(name, props),
     );
-    const children = createKubernetesChildren(this, name, rendered);
+    const children = this.createChildren(name, rendered);
     this.namespace = afterChildren(
       children,
       rendered.field((r) => r.namespace),

@@ -5,7 +5,8 @@ import {
 } from '../../constructs/kubernetes-cron-job';
 import { isPlainInput } from './deep-input';
 import { InputProps } from './input-props';
-import { afterChildren, createKubernetesChildren } from './kubernetes-children';
+import { afterChildren } from './kubernetes-children';
+import { ObjectsComponent } from './objects-component';
 import { Rendering } from './rendering';
 import { KubeObjectJson, synthObjects } from './synth-objects';
 
@@ -39,7 +40,7 @@ export function renderKubernetesCronJob(name: string, props: KubernetesCronJobPr
  * A batch/v1 CronJob and what it needs, rendered by the cdk8s `KubernetesCronJob` and created
  * with @pulumi/kubernetes. A changed schedule or job template updates the CronJob in place.
  */
-export class KubernetesCronJob extends pulumi.ComponentResource {
+export class KubernetesCronJob extends ObjectsComponent {
   /** The CronJob's namespace (undefined: the provider's default namespace). */
   public readonly namespace: pulumi.Output<string | undefined>;
   /** The CronJob's name. */
@@ -54,7 +55,7 @@ export class KubernetesCronJob extends pulumi.ComponentResource {
     const rendered = new Rendering(args, (props: KubernetesCronJobProps) =>
       renderKubernetesCronJob(name, props),
     );
-    const children = createKubernetesChildren(this, name, rendered);
+    const children = this.createChildren(name, rendered);
     this.namespace = afterChildren(
       children,
       rendered.field((r) => r.namespace),

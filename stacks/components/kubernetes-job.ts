@@ -2,7 +2,8 @@ import * as pulumi from '@pulumi/pulumi';
 import { KubernetesJob as KubernetesJobConstruct, KubernetesJobProps } from '../../constructs/kubernetes-job';
 import { isPlainInput } from './deep-input';
 import { InputProps, JobAwaitArgs, awaitAnnotations } from './input-props';
-import { afterChildren, createKubernetesChildren } from './kubernetes-children';
+import { afterChildren } from './kubernetes-children';
+import { ObjectsComponent } from './objects-component';
 import { Rendering } from './rendering';
 import { KubeObjectJson, synthObjects } from './synth-objects';
 
@@ -46,7 +47,7 @@ export function renderKubernetesJob(
  * the cdk8s `KubernetesJob` and created with @pulumi/kubernetes. `pulumi up` waits for the Job to
  * complete (unless `skipAwait`); a changed Job is replaced, deleted first (its name is fixed).
  */
-export class KubernetesJob extends pulumi.ComponentResource {
+export class KubernetesJob extends ObjectsComponent {
   /** The Job's namespace (undefined: the provider's default namespace). */
   public readonly namespace: pulumi.Output<string | undefined>;
   /** The Job's name. */
@@ -61,7 +62,7 @@ export class KubernetesJob extends pulumi.ComponentResource {
     const rendered = new Rendering(args, (props: KubernetesJobProps & { skipAwait?: boolean }) =>
       renderKubernetesJob(name, props),
     );
-    const children = createKubernetesChildren(this, name, rendered);
+    const children = this.createChildren(name, rendered);
     this.namespace = afterChildren(
       children,
       rendered.field((r) => r.namespace),

@@ -5,7 +5,8 @@ import {
 } from '../../constructs/on-demand-job-runner';
 import { isPlainInput } from './deep-input';
 import { InputProps } from './input-props';
-import { afterChildren, createKubernetesChildren } from './kubernetes-children';
+import { afterChildren } from './kubernetes-children';
+import { ObjectsComponent } from './objects-component';
 import { Rendering } from './rendering';
 import { KubeObjectJson, synthObjects } from './synth-objects';
 
@@ -32,7 +33,7 @@ export function renderOnDemandJobRunner(name: string, props: OnDemandJobRunnerPr
 }
 
 /** The outputs every runner component has, set from its rendering. */
-export abstract class RunnerComponent extends pulumi.ComponentResource {
+export abstract class RunnerComponent extends ObjectsComponent {
   /** Namespace of the CronJob and its ServiceAccount. */
   public readonly namespace: pulumi.Output<string>;
   /** Name of the CronJob. */
@@ -47,7 +48,7 @@ export abstract class RunnerComponent extends pulumi.ComponentResource {
     opts: pulumi.ComponentResourceOptions | undefined,
   ) {
     super(type, name, {}, opts);
-    const children = createKubernetesChildren(this, name, rendered);
+    const children = this.createChildren(name, rendered);
     this.namespace = afterChildren(
       children,
       rendered.field((r) => r.namespace),

@@ -5,7 +5,8 @@ import {
 } from '../../constructs/unique-job-per-image-policy';
 import { isPlainInput } from './deep-input';
 import { InputProps } from './input-props';
-import { afterChildren, createKubernetesChildren } from './kubernetes-children';
+import { afterChildren } from './kubernetes-children';
+import { ObjectsComponent } from './objects-component';
 import { Rendering } from './rendering';
 import { KubeObjectJson, synthObjects } from './synth-objects';
 
@@ -35,7 +36,7 @@ export function renderUniqueJobPerImagePolicy(name: string, props: UniqueJobPerI
  * for Kyverno's background controller), rendered by the cdk8s `UniqueJobPerImagePolicy` and
  * created with @pulumi/kubernetes. Kyverno's CRDs must be installed.
  */
-export class UniqueJobPerImagePolicy extends pulumi.ComponentResource {
+export class UniqueJobPerImagePolicy extends ObjectsComponent {
   /** Name of the ClusterPolicy. */
   public readonly policyName: pulumi.Output<string>;
   /** The minimum Kyverno version the policy needs. */
@@ -52,7 +53,7 @@ export class UniqueJobPerImagePolicy extends pulumi.ComponentResource {
     const rendered = new Rendering(args, (props: UniqueJobPerImagePolicyProps) =>
       renderUniqueJobPerImagePolicy(name, props),
     );
-    const children = createKubernetesChildren(this, name, rendered);
+    const children = this.createChildren(name, rendered);
     this.policyName = afterChildren(
       children,
       rendered.field((r) => r.policyName),

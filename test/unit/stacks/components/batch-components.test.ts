@@ -81,6 +81,16 @@ describe('KubernetesJob (Pulumi)', () => {
     }
   });
 
+  test('its initialization ends once every child is registered (what dependsOn: [component] waits for)', async () => {
+    const job = new KubernetesJob('waited', { namespace: 'batch', createNamespace: true, image: IMAGE });
+    await (job as unknown as { getData(): Promise<unknown> }).getData();
+    // Pulumi expands `dependsOn: [component]` to the component's children once getData() resolves
+    // (runtime/dependsOn.ts reads __childResources then).
+    const children = (job as unknown as { __childResources?: Set<pulumi.Resource> }).__childResources;
+    expect(children?.size).toBe(2);
+    await settled();
+  });
+
   test('skipAwait adds the pulumi.com/skipAwait annotation to the Job', async () => {
     const job = new KubernetesJob('quick', { image: IMAGE, skipAwait: true, annotations: { team: 'a' } });
     await valueOf(job.jobName);
