@@ -76,7 +76,7 @@ export interface KyvernoPolicySyncResourceArgs {
   readonly force?: pulumi.Input<boolean>;
   /** Accept a source with no policies while owned policies exist (the guards still apply). @default false */
   readonly allowEmptySource?: pulumi.Input<boolean>;
-  /** @default - `$POD_NAMESPACE` or 'default' */
+  /** @default - `$POD_NAMESPACE`, else the kubeconfig context's namespace, else 'default' */
   readonly lockNamespace?: pulumi.Input<string>;
   /** @default 'jobforge-kyverno-policy-sync' */
   readonly lockName?: pulumi.Input<string>;

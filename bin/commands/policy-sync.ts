@@ -168,7 +168,7 @@ export function registerPolicySync(program: Command): void {
     )
     .option(
       '--lock-namespace <ns>',
-      'namespace of the lock Lease (env LOCK_NAMESPACE; default the pod namespace)',
+      'namespace of the lock Lease (env LOCK_NAMESPACE; default $POD_NAMESPACE, else the kubeconfig context namespace, else default)',
     )
     .option(
       '--lock-name <name>',
