@@ -7,6 +7,7 @@ import { ProbeServer, startProbeServer } from '../../core/io/probe-server';
 import { LeaderElector } from '../../core/io/leader-election';
 import { imageResourceKube, ImageResourceKube } from '../../core/io/image-resource-kube';
 import { ImageDetectionManager } from '../../core/io/image-detection-manager';
+import { ImageCreationManager } from '../../core/io/image-creation-manager';
 
 /**
  * `jobforge controller image-detection` and `jobforge controller image-creation`: the image
@@ -233,6 +234,28 @@ export function registerImageResourceControllers(controller: Command): void {
               defaultScanInterval: opts.scanInterval,
               ...(opts.ecrEndpoint ? { ecrEndpoint: opts.ecrEndpoint } : {}),
             }),
+        ),
+      );
+    });
+  addCommonOptions(
+    controller
+      .command('image-creation')
+      .description('Render the ResourceTemplate of each ImageDetected and commit the manifests to Git.'),
+    'jobforge-image-creation',
+  )
+    .addOption(
+      new Option('--resync-interval <duration>', 'periodic batch: retries and TTL cleanup').default('30s'),
+    )
+    .addOption(new Option('--debounce <duration>', 'wait after a watch event before a batch').default('1s'))
+    .action(async (opts: ManagerCliOptions & { resyncInterval: string; debounce: string }) => {
+      const resyncMs = parseGoDuration(opts.resyncInterval, '--resync-interval');
+      const debounceMs = parseGoDuration(opts.debounce, '--debounce');
+      await exitWith(
+        runManager(
+          'image-creation',
+          opts,
+          (kube, metrics, logger) =>
+            new ImageCreationManager({ kube, metrics, logger, resyncMs, debounceMs }),
         ),
       );
     });

@@ -72,6 +72,15 @@ function ecrOf(spec: ImageResourcePolicySpec, endpoint: string | undefined): Ima
 function selectionOf(spec: ImageResourcePolicySpec): SelectionPolicy {
   const p = spec.policy as Record<string, unknown> | undefined;
   if (p === null || typeof p !== 'object') throw new Error(`'spec.policy' must be an object, got ${show(p)}`);
+  const pattern = p.pattern as Record<string, unknown> | undefined;
+  if (pattern && typeof pattern === 'object' && typeof pattern.extractPrefix === 'boolean') {
+    // The CRD's `extractPrefix: true` takes the regex's first capture group as the tag prefix.
+    const { extractPrefix, ...rest } = pattern;
+    return {
+      ...p,
+      pattern: extractPrefix ? { ...rest, extractPrefix: '$1' } : rest,
+    } as unknown as SelectionPolicy;
+  }
   return p as SelectionPolicy;
 }
 

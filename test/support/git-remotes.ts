@@ -82,6 +82,12 @@ export interface HttpGitServerOptions {
   readonly username?: string;
   /** Password for `username`. @default - none */
   readonly password?: string;
+  /**
+   * Awaited before a push (`POST …/git-receive-pack`) is handed to git: tests hold a push in
+   * flight with it (e.g. to kill the pushing process mid-commit).
+   * @default - pushes are served at once
+   */
+  readonly beforeReceivePack?: () => Promise<void>;
 }
 
 export interface HttpGitRequest {
@@ -148,63 +154,71 @@ export async function startHttpGitServer(opts: HttpGitServerOptions = {}): Promi
       req.resume();
       return;
     }
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      GIT_PROJECT_ROOT: root,
-      GIT_HTTP_EXPORT_ALL: '1',
-      GIT_CONFIG_NOSYSTEM: '1',
-      GIT_CONFIG_GLOBAL: '/dev/null',
-      REQUEST_METHOD: req.method,
-      PATH_INFO: decodeURIComponent(url.pathname),
-      QUERY_STRING: url.search.replace(/^\?/, ''),
-      CONTENT_TYPE: req.headers['content-type'] ?? '',
-      REMOTE_USER: user,
-      REMOTE_ADDR: req.socket.remoteAddress ?? '127.0.0.1',
-      GIT_HTTP_MAX_REQUEST_BUFFER: '100M',
+    const serve = (): void => {
+      const env: NodeJS.ProcessEnv = {
+        PATH: process.env.PATH,
+        GIT_PROJECT_ROOT: root,
+        GIT_HTTP_EXPORT_ALL: '1',
+        GIT_CONFIG_NOSYSTEM: '1',
+        GIT_CONFIG_GLOBAL: '/dev/null',
+        REQUEST_METHOD: req.method,
+        PATH_INFO: decodeURIComponent(url.pathname),
+        QUERY_STRING: url.search.replace(/^\?/, ''),
+        CONTENT_TYPE: req.headers['content-type'] ?? '',
+        REMOTE_USER: user,
+        REMOTE_ADDR: req.socket.remoteAddress ?? '127.0.0.1',
+        GIT_HTTP_MAX_REQUEST_BUFFER: '100M',
+      };
+      if (req.headers['content-length']) env.CONTENT_LENGTH = req.headers['content-length'];
+      if (req.headers['content-encoding']) env.HTTP_CONTENT_ENCODING = req.headers['content-encoding'];
+      if (req.headers['git-protocol']) env.HTTP_GIT_PROTOCOL = String(req.headers['git-protocol']);
+      const cgi = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+      req.pipe(cgi.stdin);
+      cgi.stdin.on('error', () => undefined);
+      let stderr = '';
+      cgi.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      let head = Buffer.alloc(0);
+      let headersDone = false;
+      cgi.stdout.on('data', (chunk: Buffer) => {
+        if (headersDone) {
+          res.write(chunk);
+          return;
+        }
+        head = Buffer.concat([head, chunk]);
+        const sep = head.indexOf('\r\n\r\n') >= 0 ? head.indexOf('\r\n\r\n') : head.indexOf('\n\n');
+        if (sep < 0) return;
+        const sepLen = head[sep] === 13 ? 4 : 2;
+        const headers: Record<string, string> = {};
+        let status = 200;
+        for (const line of head.subarray(0, sep).toString('utf8').split(/\r?\n/)) {
+          const i = line.indexOf(':');
+          if (i < 0) continue;
+          const k = line.slice(0, i).trim();
+          const v = line.slice(i + 1).trim();
+          if (/^status$/i.test(k)) status = parseInt(v, 10);
+          else headers[k] = v;
+        }
+        headersDone = true;
+        requests.push({ method: req.method ?? '', path: url.pathname, status, user });
+        res.writeHead(status, headers);
+        res.write(head.subarray(sep + sepLen));
+      });
+      cgi.on('close', (code) => {
+        if (!headersDone) {
+          requests.push({ method: req.method ?? '', path: url.pathname, status: 500, user });
+          res.writeHead(500, { 'Content-Type': 'text/plain' });
+          res.end(`git http-backend exited with ${code}: ${stderr}`);
+        } else {
+          res.end();
+        }
+      });
     };
-    if (req.headers['content-length']) env.CONTENT_LENGTH = req.headers['content-length'];
-    if (req.headers['content-encoding']) env.HTTP_CONTENT_ENCODING = req.headers['content-encoding'];
-    if (req.headers['git-protocol']) env.HTTP_GIT_PROTOCOL = String(req.headers['git-protocol']);
-    const cgi = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    req.pipe(cgi.stdin);
-    cgi.stdin.on('error', () => undefined);
-    let stderr = '';
-    cgi.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    let head = Buffer.alloc(0);
-    let headersDone = false;
-    cgi.stdout.on('data', (chunk: Buffer) => {
-      if (headersDone) {
-        res.write(chunk);
-        return;
-      }
-      head = Buffer.concat([head, chunk]);
-      const sep = head.indexOf('\r\n\r\n') >= 0 ? head.indexOf('\r\n\r\n') : head.indexOf('\n\n');
-      if (sep < 0) return;
-      const sepLen = head[sep] === 13 ? 4 : 2;
-      const headers: Record<string, string> = {};
-      let status = 200;
-      for (const line of head.subarray(0, sep).toString('utf8').split(/\r?\n/)) {
-        const i = line.indexOf(':');
-        if (i < 0) continue;
-        const k = line.slice(0, i).trim();
-        const v = line.slice(i + 1).trim();
-        if (/^status$/i.test(k)) status = parseInt(v, 10);
-        else headers[k] = v;
-      }
-      headersDone = true;
-      requests.push({ method: req.method ?? '', path: url.pathname, status, user });
-      res.writeHead(status, headers);
-      res.write(head.subarray(sep + sepLen));
-    });
-    cgi.on('close', (code) => {
-      if (!headersDone) {
-        requests.push({ method: req.method ?? '', path: url.pathname, status: 500, user });
-        res.writeHead(500, { 'Content-Type': 'text/plain' });
-        res.end(`git http-backend exited with ${code}: ${stderr}`);
-      } else {
-        res.end();
-      }
-    });
+    if (opts.beforeReceivePack && req.method === 'POST' && url.pathname.endsWith('/git-receive-pack')) {
+      req.pause();
+      void opts.beforeReceivePack().then(serve);
+      return;
+    }
+    serve();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
