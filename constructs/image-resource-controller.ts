@@ -9,11 +9,20 @@ import {
   KubeRoleBinding,
   KubeService,
   KubeServiceAccount,
+  PodSpec,
   PolicyRule,
-  Quantity,
 } from 'cdk8s-plus-28/lib/imports/k8s';
+import { isDnsLabel } from '../core/dns-name';
+import { checkInteger, checkPort } from '../core/k8s/field-checks';
 import { IMAGE_RESOURCE_GROUP, ImageResourceCrds } from './image-resource-crds';
-import { ImagePullPolicy, defaultImagePullPolicy } from './pod';
+import {
+  ContainerModel,
+  ContainerResources,
+  ImagePullPolicy,
+  PodModel,
+  defaultImagePullPolicy,
+  validateImagePullPolicy,
+} from './pod';
 import { requireImageDigest, validateContainerImage } from '../core/image-reference';
 import {
   APISERVER_6443_EGRESS,
@@ -114,7 +123,11 @@ const MANAGER_CHECKOV_SKIPS = {
     'CKV_K8S_38=a controller watches and writes Kubernetes objects through the apiserver with its ServiceAccount token',
 };
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** What each manager container asks for. */
+const MANAGER_RESOURCES: ContainerResources = {
+  requests: { cpu: '10m', memory: '64Mi' },
+  limits: { cpu: '500m', memory: '256Mi' },
+};
 const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/[\w+=,.@/-]{1,512}$/;
 
 const WORKLOAD_READ: PolicyRule[] = [
@@ -204,7 +217,7 @@ export class ImageResourceController extends Construct {
 
     validateContainerImage('detectionImage', props.detectionImage);
     validateContainerImage('creationImage', props.creationImage);
-    if (!DNS1123_LABEL.test(namespace) || namespace.length > 63) {
+    if (!isDnsLabel(namespace)) {
       throw new Error(`'namespace' must be a DNS-1123 label, got ${JSON.stringify(namespace)}`);
     }
     if (props.irsaRoleArn !== undefined && !IAM_ROLE_ARN.test(props.irsaRoleArn)) {
@@ -212,33 +225,21 @@ export class ImageResourceController extends Construct {
         `'irsaRoleArn' must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got ${JSON.stringify(props.irsaRoleArn)}`,
       );
     }
-    if (!Number.isInteger(replicas) || replicas < 1 || replicas > 2147483647) {
-      throw new Error(`'replicas' must be an integer from 1 to 2147483647, got ${replicas}`);
-    }
-    validatePort('metricsPort', metricsPort);
+    checkInteger('replicas', replicas, 1);
+    checkPort('metricsPort', metricsPort);
     const runAsUser = props.runAsUser ?? MANAGER_USER_ID;
     const runAsGroup = props.runAsGroup ?? MANAGER_USER_ID;
-    for (const [field, v] of [
-      ['runAsUser', runAsUser],
-      ['runAsGroup', runAsGroup],
-    ] as const) {
-      if (!Number.isInteger(v) || v < 1 || v > 2147483647) {
-        throw new Error(`'${field}' must be a non-root ID from 1 to 2147483647, got ${JSON.stringify(v)}`);
-      }
-    }
+    checkInteger('runAsUser', runAsUser, 1, undefined, 'a non-root ID');
+    checkInteger('runAsGroup', runAsGroup, 1, undefined, 'a non-root ID');
     if (props.requireImageDigest) {
       requireImageDigest('detectionImage', props.detectionImage);
       requireImageDigest('creationImage', props.creationImage);
     }
     const pullPolicy = props.imagePullPolicy;
-    if (pullPolicy !== undefined && !['Always', 'IfNotPresent', 'Never'].includes(pullPolicy)) {
-      throw new Error(
-        `'imagePullPolicy' must be Always, IfNotPresent or Never, got ${JSON.stringify(pullPolicy)}`,
-      );
-    }
+    validateImagePullPolicy('imagePullPolicy', pullPolicy);
     validateNetworkPolicyOptions('networkPolicy', props.networkPolicy);
     validateNamespaceList('metricsFromNamespaces', props.metricsFromNamespaces);
-    validatePort('healthPort', healthPort);
+    checkPort('healthPort', healthPort);
     if (metricsPort === healthPort) {
       throw new Error(`'healthPort' must differ from 'metricsPort', got ${healthPort} for both`);
     }
@@ -311,53 +312,15 @@ export class ImageResourceController extends Construct {
               labels,
               annotations: { 'kubectl.kubernetes.io/default-container': 'manager' },
             },
-            spec: {
-              serviceAccountName: m.name,
-              terminationGracePeriodSeconds: 10,
-              automountServiceAccountToken: true,
-              securityContext: {
-                runAsNonRoot: true,
-                runAsUser,
-                runAsGroup,
-                seccompProfile: { type: 'RuntimeDefault' },
-              },
-              containers: [
-                {
-                  name: 'manager',
-                  image: m.image,
-                  imagePullPolicy: pullPolicy ?? defaultImagePullPolicy(m.image),
-                  args: [
-                    '--leader-elect',
-                    `--metrics-bind-address=:${metricsPort}`,
-                    `--health-probe-bind-address=:${healthPort}`,
-                  ],
-                  ports: [
-                    { name: 'metrics', containerPort: metricsPort, protocol: 'TCP' },
-                    { name: 'health', containerPort: healthPort, protocol: 'TCP' },
-                  ],
-                  livenessProbe: {
-                    httpGet: { path: '/healthz', port: IntOrString.fromString('health') },
-                    initialDelaySeconds: 15,
-                    periodSeconds: 20,
-                  },
-                  readinessProbe: {
-                    httpGet: { path: '/readyz', port: IntOrString.fromString('health') },
-                    initialDelaySeconds: 5,
-                    periodSeconds: 10,
-                  },
-                  resources: {
-                    requests: { cpu: Quantity.fromString('10m'), memory: Quantity.fromString('64Mi') },
-                    limits: { cpu: Quantity.fromString('500m'), memory: Quantity.fromString('256Mi') },
-                  },
-                  securityContext: {
-                    allowPrivilegeEscalation: false,
-                    readOnlyRootFilesystem: true,
-                    runAsNonRoot: true,
-                    capabilities: { drop: ['ALL'] },
-                  },
-                },
-              ],
-            },
+            spec: managerPod({
+              name: m.name,
+              image: m.image,
+              imagePullPolicy: pullPolicy,
+              runAsUser,
+              runAsGroup,
+              metricsPort,
+              healthPort,
+            }),
           },
         },
       });
@@ -399,8 +362,51 @@ function selectorLabels(): Record<string, string> {
   return { 'app.kubernetes.io/name': 'image-resource-controller' };
 }
 
-function validatePort(field: string, value: number): void {
-  if (!Number.isInteger(value) || value < 1 || value > 65535) {
-    throw new Error(`'${field}' must be an integer port from 1 to 65535, got ${value}`);
-  }
+/** The pod of one manager, through the pod model: the restricted defaults, one `manager` container. */
+function managerPod(m: {
+  name: string;
+  image: string;
+  imagePullPolicy?: ImagePullPolicy;
+  runAsUser: number;
+  runAsGroup: number;
+  metricsPort: number;
+  healthPort: number;
+}): PodSpec {
+  const pod = new PodModel({
+    serviceAccountName: m.name,
+    terminationGracePeriodSeconds: 10,
+    automountServiceAccountToken: true,
+    securityContext: { runAsUser: m.runAsUser, runAsGroup: m.runAsGroup },
+  });
+  pod.addContainer(
+    new ContainerModel({
+      name: 'manager',
+      image: m.image,
+      imagePullPolicy: m.imagePullPolicy ?? defaultImagePullPolicy(m.image),
+      args: [
+        '--leader-elect',
+        `--metrics-bind-address=:${m.metricsPort}`,
+        `--health-probe-bind-address=:${m.healthPort}`,
+      ],
+      ports: [
+        { name: 'metrics', containerPort: m.metricsPort, protocol: 'TCP' },
+        { name: 'health', containerPort: m.healthPort, protocol: 'TCP' },
+      ],
+      livenessProbe: {
+        httpGet: { path: '/healthz', port: IntOrString.fromString('health') },
+        initialDelaySeconds: 15,
+        periodSeconds: 20,
+      },
+      readinessProbe: {
+        httpGet: { path: '/readyz', port: IntOrString.fromString('health') },
+        initialDelaySeconds: 5,
+        periodSeconds: 10,
+      },
+      resources: MANAGER_RESOURCES,
+      // The managers' containers have never written `privileged` (false is the default): left
+      // out so their manifests stay as they were.
+      securityContext: { privileged: undefined },
+    }),
+  );
+  return pod.toKube();
 }

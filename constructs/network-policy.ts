@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { isDnsLabel } from '../core/dns-name';
+import { checkPort } from '../core/k8s/field-checks';
 
 /** Where the pods may connect to: an address range and its TCP ports. */
 export interface NetworkEgressTarget {
@@ -92,12 +93,6 @@ function checkCidr(field: string, cidr: unknown): Cidr {
     );
   }
   return { family: family as 4 | 6, address, bits };
-}
-
-function checkPort(field: string, port: unknown): void {
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new Error(`'${field}' must be an integer port from 1 to 65535, got ${show(port)}`);
-  }
 }
 
 /** Throws unless `options` is a valid {@link NetworkPolicyOptions}; `field` names the prop. */

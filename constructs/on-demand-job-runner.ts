@@ -1,5 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { isDnsSubdomain } from '../core/dns-name';
+import { isDataKey } from '../core/k8s/field-checks';
 import {
   KubeClusterRole,
   KubeClusterRoleBinding,
@@ -179,8 +181,6 @@ const RESERVED_ENV = [
   'FAIRWINDS_ORG',
   'FAIRWINDS_CLUSTER',
 ];
-const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /**
  * The Fairwinds on-demand job runner deployed for one job type: a CronJob (never two runs at
@@ -215,7 +215,7 @@ export class OnDemandJobRunner extends Construct {
     if (
       insights === undefined ||
       typeof insights.secretName !== 'string' ||
-      !DNS1123_SUBDOMAIN.test(insights.secretName)
+      !isDnsSubdomain(insights.secretName)
     ) {
       throw new Error(
         `'insights.secretName' must name a Secret (DNS-1123 subdomain), got ${JSON.stringify(insights?.secretName)}`,
@@ -223,9 +223,9 @@ export class OnDemandJobRunner extends Construct {
     }
     for (const field of ['tokenKey', 'organizationKey', 'clusterKey'] as const) {
       const v = insights[field];
-      if (v !== undefined && !SECRET_KEY.test(v)) {
+      if (v !== undefined && !isDataKey(v)) {
         throw new Error(
-          `'insights.${field}' must be a Secret key ([-._a-zA-Z0-9]+), got ${JSON.stringify(v)}`,
+          `'insights.${field}' must be a Secret key ([-._a-zA-Z0-9]+, not '.' or '..'), got ${JSON.stringify(v)}`,
         );
       }
     }

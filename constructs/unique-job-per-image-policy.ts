@@ -10,15 +10,19 @@ import {
   uniqueJobName,
   uniqueJobNameJmesPath,
 } from '../core/unique-job-name';
+import { checkInteger, checkStringList, show } from '../core/k8s/field-checks';
+import { requireImageDigest, validateContainerImage } from '../core/image-reference';
 import {
+  ContainerModel,
   ContainerResources,
-  DEFAULT_RESOURCES,
-  ResourceQuantities,
+  ImagePullPolicy,
+  PodModel,
   isEnvVarName,
   validateEnvNames,
+  validateImagePullPolicy,
+  validateRequireImageDigest,
   validateResources,
 } from './pod';
-import { requireImageDigest, validateContainerImage } from '../core/image-reference';
 
 /** Label every generated Job (and its pods) carries, as the original policy set it. */
 export const GENERATED_BY_LABEL = 'generated-by';
@@ -48,7 +52,7 @@ export interface UniqueJobContainer {
   /** @default - requests 100m CPU / 128Mi, limits 500m CPU / 512Mi (DEFAULT_RESOURCES) */
   readonly resources?: ContainerResources;
   /** @default - Kubernetes default (IfNotPresent, or Always for `:latest`) */
-  readonly imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  readonly imagePullPolicy?: ImagePullPolicy;
 }
 
 /** Props of {@link UniqueJobPerImagePolicy}. */
@@ -117,12 +121,9 @@ const DEFAULT_POLICY_NAME = 'generate-unique-job-per-image';
 const RULE_NAME = 'generate-job-per-image';
 const DEFAULT_IMAGE_ENV_VAR = 'TARGET_IMAGE';
 const DEFAULT_TTL_SECONDS = 300;
-const INT32_MAX = 2 ** 31 - 1;
 const FIRST_CONTAINER_IMAGE = 'request.object.spec.containers[0].image';
 const FOREACH_LIST = 'request.object.spec.[initContainers, containers][]';
 const FOREACH_IMAGE = 'element.image';
-
-const show = (value: unknown): string => JSON.stringify(value);
 
 /**
  * A Kyverno ClusterPolicy that generates exactly one Job per unique container image: when a Pod is
@@ -275,38 +276,28 @@ export class UniqueJobPerImagePolicy extends Construct {
       { name: p.imageEnvVar ?? DEFAULT_IMAGE_ENV_VAR, value: input.image },
       ...Object.entries(c.env ?? {}).map(([name, value]) => ({ name, value: user(value) })),
     ];
+    const pod = new PodModel({
+      restartPolicy: 'Never',
+      serviceAccountName: p.serviceAccountName,
+      automountServiceAccountToken: false,
+    });
+    pod.addContainer(
+      new ContainerModel({
+        name: c.name ?? 'job',
+        image: c.image,
+        imagePullPolicy: c.imagePullPolicy,
+        command: c.command?.map(user),
+        args: c.args?.map(user),
+        env,
+        resources: c.resources,
+        securityContext: { readOnlyRootFilesystem: p.readOnlyRootFilesystem ?? true, runAsUser: p.runAsUser },
+      }),
+    );
     const spec: k8s.JobSpec = {
       ttlSecondsAfterFinished: p.ttlSecondsAfterFinished ?? DEFAULT_TTL_SECONDS,
       backoffLimit: p.backoffLimit,
       activeDeadlineSeconds: p.activeDeadlineSeconds,
-      template: {
-        metadata: { labels },
-        spec: {
-          restartPolicy: 'Never',
-          serviceAccountName: p.serviceAccountName,
-          automountServiceAccountToken: false,
-          securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-          containers: [
-            {
-              name: c.name ?? 'job',
-              image: c.image,
-              imagePullPolicy: c.imagePullPolicy,
-              command: c.command?.map(user),
-              args: c.args?.map(user),
-              env,
-              resources: toKubeResources(c.resources ?? DEFAULT_RESOURCES),
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                privileged: false,
-                capabilities: { drop: ['ALL'] },
-                readOnlyRootFilesystem: p.readOnlyRootFilesystem ?? true,
-                runAsNonRoot: true,
-                runAsUser: p.runAsUser,
-              },
-            },
-          ],
-        },
-      },
+      template: { metadata: { labels }, spec: pod.toKube() },
     };
     return {
       metadata: {
@@ -329,26 +320,6 @@ export function escapeKyvernoReferences(value: string): string {
   return value.replace(/\$\((?=.[^ )]*\))/g, '\\$(');
 }
 
-function toKubeResources(r: ContainerResources): k8s.ResourceRequirements {
-  const q = (x: ResourceQuantities | undefined): Record<string, k8s.Quantity> | undefined => {
-    if (x === undefined) return undefined;
-    const out: Record<string, k8s.Quantity> = {};
-    if (x.cpu !== undefined) out.cpu = k8s.Quantity.fromString(x.cpu);
-    if (x.memory !== undefined) out.memory = k8s.Quantity.fromString(x.memory);
-    if (x.ephemeralStorage !== undefined)
-      out['ephemeral-storage'] = k8s.Quantity.fromString(x.ephemeralStorage);
-    return out;
-  };
-  return { requests: q(r.requests), limits: q(r.limits) };
-}
-
-function checkInteger(field: string, value: number | undefined, min: number, max = INT32_MAX): void {
-  if (value === undefined) return;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`'${field}' must be an integer from ${min} to ${max}, got ${show(value)}`);
-  }
-}
-
 /** Kyverno substitutes `{{ }}` in every string of a generate rule: user strings must not contain it. */
 function checkNoVariables(field: string, value: string | undefined): void {
   if (value !== undefined && value.includes('{{')) {
@@ -365,25 +336,16 @@ function validate(props: UniqueJobPerImagePolicyProps): void {
     throw new Error(`'jobContainer' is required, got ${show(c)}`);
   }
   validateContainerImage('jobContainer.image', c.image);
-  if (props.requireImageDigest !== undefined && typeof props.requireImageDigest !== 'boolean') {
-    throw new Error(`'requireImageDigest' must be a boolean, got ${show(props.requireImageDigest)}`);
-  }
+  validateRequireImageDigest(props.requireImageDigest);
   if (props.requireImageDigest) requireImageDigest('jobContainer.image', c.image);
   if (c.name !== undefined) validateDnsLabel('jobContainer.name', c.name);
-  if (c.imagePullPolicy !== undefined && !['Always', 'IfNotPresent', 'Never'].includes(c.imagePullPolicy)) {
-    throw new Error(
-      `'jobContainer.imagePullPolicy' must be Always, IfNotPresent or Never, got ${show(c.imagePullPolicy)}`,
-    );
-  }
+  validateImagePullPolicy('jobContainer.imagePullPolicy', c.imagePullPolicy);
   for (const [field, list] of [
     ['jobContainer.command', c.command],
     ['jobContainer.args', c.args],
   ] as const) {
-    if (list === undefined) continue;
-    if (!Array.isArray(list) || list.some((s) => typeof s !== 'string')) {
-      throw new Error(`'${field}' must be a list of strings, got ${show(list)}`);
-    }
-    list.forEach((s, i) => checkNoVariables(`${field}[${i}]`, s));
+    checkStringList(field, list);
+    list?.forEach((s, i) => checkNoVariables(`${field}[${i}]`, s));
   }
   validateResources('jobContainer.resources', c.resources);
 

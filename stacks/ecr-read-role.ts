@@ -1,5 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import * as aws from '@pulumi/aws';
+import { isDnsLabel, isDnsSubdomain } from '../core/dns-name';
 
 /** The ECR actions the image scan needs: list repositories and describe their images. Nothing else. */
 export const ECR_READ_ACTIONS: readonly string[] = ['ecr:DescribeRepositories', 'ecr:DescribeImages'];
@@ -39,8 +40,6 @@ export interface EcrReadRoleArgs {
 }
 
 const OIDC_PROVIDER_ARN = /^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider\/(.+)$/;
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const SA_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
 /**
  * An IAM role for IRSA (IAM roles for service accounts) that one Kubernetes ServiceAccount can
@@ -62,15 +61,12 @@ export class EcrReadRole extends pulumi.ComponentResource {
 
   constructor(name: string, args: EcrReadRoleArgs, opts?: pulumi.ComponentResourceOptions) {
     if (typeof args.oidcProviderArn === 'string') issuerOf(args.oidcProviderArn);
-    if (
-      typeof args.serviceAccountNamespace === 'string' &&
-      !DNS1123_LABEL.test(args.serviceAccountNamespace)
-    ) {
+    if (typeof args.serviceAccountNamespace === 'string' && !isDnsLabel(args.serviceAccountNamespace)) {
       throw new Error(
         `'serviceAccountNamespace' must be a DNS-1123 label, got ${JSON.stringify(args.serviceAccountNamespace)}`,
       );
     }
-    if (typeof args.serviceAccountName === 'string' && !SA_NAME.test(args.serviceAccountName)) {
+    if (typeof args.serviceAccountName === 'string' && !isDnsSubdomain(args.serviceAccountName)) {
       throw new Error(
         `'serviceAccountName' must be a DNS-1123 subdomain, got ${JSON.stringify(args.serviceAccountName)}`,
       );

@@ -2,7 +2,7 @@
 // and added containers, their checks, and the container model every construct renders through.
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { validateDnsLabel } from '../../core/dns-name';
-import { checkInteger, checkStringList, show } from '../../core/k8s/field-checks';
+import { checkPort, checkStringList, show } from '../../core/k8s/field-checks';
 import { parseImageReference, requireImageDigest, validateContainerImage } from '../../core/image-reference';
 import { plainEnvVars, validateEnvNames } from './env';
 import { ContainerResources, toKubeResources, validateResources } from './resources';
@@ -117,7 +117,7 @@ const IANA_SVC_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 export function validateContainerPorts(field: string, ports: readonly ContainerPort[] | undefined): void {
   const names = new Set<string>();
   (ports ?? []).forEach((p, i) => {
-    checkInteger(`${field}[${i}].containerPort`, p.containerPort, 1, 65535);
+    checkPort(`${field}[${i}].containerPort`, p.containerPort);
     if (p.name !== undefined) {
       if (
         typeof p.name !== 'string' ||

@@ -1,4 +1,5 @@
 import type * as YAMLModule from 'yaml';
+import { isDnsLabel, isDnsSubdomain } from '../dns-name';
 
 /** `yaml`, loaded on first use, so that requiring jobforge stays cheap (bench/package-entry.bench.ts). */
 const yamlLib = (): typeof YAMLModule => require('yaml') as typeof YAMLModule;
@@ -218,9 +219,6 @@ export class PolicyDocumentError extends Error {
   }
 }
 
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -323,7 +321,7 @@ function toPolicyObject(
   if (!isRecord(md))
     throw new PolicyDocumentError(`${where}: 'metadata' is required, got ${JSON.stringify(md)}`);
   const name = md.name;
-  if (typeof name !== 'string' || name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
+  if (typeof name !== 'string' || !isDnsSubdomain(name)) {
     throw new PolicyDocumentError(
       `${where}: 'metadata.name' must be a DNS-1123 subdomain, got ${JSON.stringify(name)}`,
     );
@@ -337,7 +335,7 @@ function toPolicyObject(
   const metadata: PolicyMetadata = { name };
   if (KYVERNO_POLICY_KINDS[kind].namespaced) {
     const ns = md.namespace ?? options.defaultNamespace ?? 'default';
-    if (typeof ns !== 'string' || ns.length > 63 || !DNS1123_LABEL.test(ns)) {
+    if (typeof ns !== 'string' || !isDnsLabel(ns)) {
       throw new PolicyDocumentError(
         `${where} (${kind} ${name}): 'metadata.namespace' is invalid, got ${JSON.stringify(ns)}`,
       );

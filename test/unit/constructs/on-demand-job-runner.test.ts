@@ -128,7 +128,12 @@ describe('rejects', () => {
     [{ insights: undefined }, `'insights.secretName' must name a Secret (DNS-1123 subdomain), got undefined`],
     [
       { insights: { secretName: 's', tokenKey: 'a/b' } },
-      `'insights.tokenKey' must be a Secret key ([-._a-zA-Z0-9]+), got "a/b"`,
+      `'insights.tokenKey' must be a Secret key ([-._a-zA-Z0-9]+, not '.' or '..'), got "a/b"`,
+    ],
+    // The apiserver's Secret key rule (IsConfigMapKey), shared with secretEnv: no '.' or '..'.
+    [
+      { insights: { secretName: 's', clusterKey: '..' } },
+      `'insights.clusterKey' must be a Secret key ([-._a-zA-Z0-9]+, not '.' or '..'), got ".."`,
     ],
     [
       { insights: { secretName: 's', organization: '' } },

@@ -184,7 +184,7 @@ describe.each(WORKLOADS)('$name: add* after construction', ({ build, pods }) => 
     [
       'addContainer: a port out of range',
       (w) => w.addContainer({ name: 'side', image: IMAGE, ports: [{ containerPort: 70000 }] }),
-      `'containers[1].ports[0].containerPort' must be an integer from 1 to 65535, got 70000`,
+      `'containers[1].ports[0].containerPort' must be an integer port from 1 to 65535, got 70000`,
     ],
     [
       'addContainer: a bad pull policy',

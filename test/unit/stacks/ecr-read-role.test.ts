@@ -146,6 +146,17 @@ describe('EcrReadRole', () => {
       { serviceAccountName: 'a b' },
       `'serviceAccountName' must be a DNS-1123 subdomain, got "a b"`,
     ],
+    // One DNS rule (core/dns-name): empty subdomain parts and over-long names are refused too.
+    [
+      'a ServiceAccount name with an empty part',
+      { serviceAccountName: 'a..b' },
+      `'serviceAccountName' must be a DNS-1123 subdomain, got "a..b"`,
+    ],
+    [
+      'a namespace over 63 characters',
+      { serviceAccountNamespace: 'n'.repeat(64) },
+      `'serviceAccountNamespace' must be a DNS-1123 label, got "${'n'.repeat(64)}"`,
+    ],
     [
       'no repositories',
       { repositoryArns: [] },
