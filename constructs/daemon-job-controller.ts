@@ -9,14 +9,20 @@ import {
   KubeRoleBinding,
   KubeServiceAccount,
   PolicyRule,
-  Quantity,
 } from 'cdk8s-plus-28/lib/imports/k8s';
 import { validateDnsLabel, validateDnsSubdomain } from '../core/dns-name';
 import { DAEMON_JOB_PLURAL, JOBFORGE_GROUP } from '../core/daemon-job/daemon-job-resource';
 import { parseGoDuration } from '../core/policy-sync/go-duration';
 import { DaemonJobCrd } from './daemon-job-crd';
 import { validateContainerImage } from '../core/image-reference';
-import { ImagePullPolicy, defaultImagePullPolicy } from './pod';
+import { ContainerResources, ImagePullPolicy, controllerPodSpec, validateImagePullPolicy } from './pod';
+import { checkInteger, checkPort } from '../core/k8s/field-checks';
+
+/** What the controller container asks for. */
+const CONTROLLER_RESOURCES: ContainerResources = {
+  requests: { cpu: '20m', memory: '96Mi' },
+  limits: { cpu: '500m', memory: '256Mi' },
+};
 
 /** Props of a {@link DaemonJobController}. */
 export interface DaemonJobControllerProps {
@@ -95,12 +101,8 @@ export class DaemonJobController extends Construct {
     validateContainerImage('image', props.image);
     validateDnsLabel('namespace', namespace);
     if (props.watchNamespace !== undefined) validateDnsLabel('watchNamespace', props.watchNamespace);
-    if (!Number.isInteger(replicas) || replicas < 1 || replicas > 2147483647) {
-      throw new Error(`'replicas' must be an integer from 1 to 2147483647, got ${replicas}`);
-    }
-    if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      throw new Error(`'port' must be an integer port from 1 to 65535, got ${port}`);
-    }
+    checkInteger('replicas', replicas, 1);
+    checkPort('port', port);
     if (parseGoDuration(leaseDuration, 'leaseDuration') < 1000) {
       throw new Error(`'leaseDuration' must be at least 1s, got ${JSON.stringify(leaseDuration)}`);
     }
@@ -108,11 +110,7 @@ export class DaemonJobController extends Construct {
       throw new Error(`'logLevel' must be debug, info, warn or error, got ${JSON.stringify(props.logLevel)}`);
     }
     const pullPolicy = props.imagePullPolicy;
-    if (pullPolicy !== undefined && !['Always', 'IfNotPresent', 'Never'].includes(pullPolicy)) {
-      throw new Error(
-        `'imagePullPolicy' must be Always, IfNotPresent or Never, got ${JSON.stringify(pullPolicy)}`,
-      );
-    }
+    validateImagePullPolicy('imagePullPolicy', pullPolicy);
     validateDnsSubdomain('name', DAEMON_JOB_CONTROLLER_NAME);
     this.namespace = namespace;
 
@@ -168,57 +166,39 @@ export class DaemonJobController extends Construct {
         selector: { matchLabels: selector },
         template: {
           metadata: { labels },
-          spec: {
+          spec: controllerPodSpec({
             serviceAccountName: name,
-            automountServiceAccountToken: true,
-            terminationGracePeriodSeconds: 30,
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: 1000,
-              runAsGroup: 1000,
-              seccompProfile: { type: 'RuntimeDefault' },
-            },
-            containers: [
-              {
-                name: 'controller',
-                image: props.image,
-                imagePullPolicy: pullPolicy ?? defaultImagePullPolicy(props.image),
-                args: ['controller', 'daemonjob'],
-                env: [
-                  fieldEnv('POD_NAME', 'metadata.name'),
-                  fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
-                  { name: 'LEASE_NAME', value: name },
-                  { name: 'LEASE_DURATION', value: leaseDuration },
-                  { name: 'LISTEN_ADDRESS', value: `:${port}` },
-                  { name: 'LOG_LEVEL', value: props.logLevel ?? 'info' },
-                  ...(props.watchNamespace === undefined
-                    ? []
-                    : [{ name: 'WATCH_NAMESPACE', value: props.watchNamespace }]),
-                ],
-                ports: [{ name: 'http', containerPort: port, protocol: 'TCP' }],
-                livenessProbe: {
-                  httpGet: { path: '/healthz', port: IntOrString.fromString('http') },
-                  initialDelaySeconds: 10,
-                  periodSeconds: 20,
-                },
-                readinessProbe: {
-                  httpGet: { path: '/readyz', port: IntOrString.fromString('http') },
-                  initialDelaySeconds: 5,
-                  periodSeconds: 10,
-                },
-                resources: {
-                  requests: { cpu: Quantity.fromString('20m'), memory: Quantity.fromString('96Mi') },
-                  limits: { cpu: Quantity.fromString('500m'), memory: Quantity.fromString('256Mi') },
-                },
-                securityContext: {
-                  allowPrivilegeEscalation: false,
-                  readOnlyRootFilesystem: true,
-                  runAsNonRoot: true,
-                  capabilities: { drop: ['ALL'] },
-                },
-              },
+            containerName: 'controller',
+            image: props.image,
+            imagePullPolicy: pullPolicy,
+            args: ['controller', 'daemonjob'],
+            env: [
+              fieldEnv('POD_NAME', 'metadata.name'),
+              fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
+              { name: 'LEASE_NAME', value: name },
+              { name: 'LEASE_DURATION', value: leaseDuration },
+              { name: 'LISTEN_ADDRESS', value: `:${port}` },
+              { name: 'LOG_LEVEL', value: props.logLevel ?? 'info' },
+              ...(props.watchNamespace === undefined
+                ? []
+                : [{ name: 'WATCH_NAMESPACE', value: props.watchNamespace }]),
             ],
-          },
+            ports: [{ name: 'http', containerPort: port, protocol: 'TCP' }],
+            livenessProbe: {
+              httpGet: { path: '/healthz', port: IntOrString.fromString('http') },
+              initialDelaySeconds: 10,
+              periodSeconds: 20,
+            },
+            readinessProbe: {
+              httpGet: { path: '/readyz', port: IntOrString.fromString('http') },
+              initialDelaySeconds: 5,
+              periodSeconds: 10,
+            },
+            resources: CONTROLLER_RESOURCES,
+            runAsUser: 1000,
+            runAsGroup: 1000,
+            terminationGracePeriodSeconds: 30,
+          }),
         },
       },
     });

@@ -15,14 +15,7 @@ import {
 import { isDnsLabel } from '../core/dns-name';
 import { checkInteger, checkPort } from '../core/k8s/field-checks';
 import { IMAGE_RESOURCE_GROUP, ImageResourceCrds } from './image-resource-crds';
-import {
-  ContainerModel,
-  ContainerResources,
-  ImagePullPolicy,
-  PodModel,
-  defaultImagePullPolicy,
-  validateImagePullPolicy,
-} from './pod';
+import { ContainerResources, ImagePullPolicy, controllerPodSpec, validateImagePullPolicy } from './pod';
 import { requireImageDigest, validateContainerImage } from '../core/image-reference';
 import {
   APISERVER_6443_EGRESS,
@@ -362,7 +355,7 @@ function selectorLabels(): Record<string, string> {
   return { 'app.kubernetes.io/name': 'image-resource-controller' };
 }
 
-/** The pod of one manager, through the pod model: the restricted defaults, one `manager` container. */
+/** The pod of one manager, through the pod model: one `manager` container. */
 function managerPod(m: {
   name: string;
   image: string;
@@ -372,41 +365,33 @@ function managerPod(m: {
   metricsPort: number;
   healthPort: number;
 }): PodSpec {
-  const pod = new PodModel({
+  return controllerPodSpec({
     serviceAccountName: m.name,
+    containerName: 'manager',
+    image: m.image,
+    imagePullPolicy: m.imagePullPolicy,
+    args: [
+      '--leader-elect',
+      `--metrics-bind-address=:${m.metricsPort}`,
+      `--health-probe-bind-address=:${m.healthPort}`,
+    ],
+    ports: [
+      { name: 'metrics', containerPort: m.metricsPort, protocol: 'TCP' },
+      { name: 'health', containerPort: m.healthPort, protocol: 'TCP' },
+    ],
+    livenessProbe: {
+      httpGet: { path: '/healthz', port: IntOrString.fromString('health') },
+      initialDelaySeconds: 15,
+      periodSeconds: 20,
+    },
+    readinessProbe: {
+      httpGet: { path: '/readyz', port: IntOrString.fromString('health') },
+      initialDelaySeconds: 5,
+      periodSeconds: 10,
+    },
+    resources: MANAGER_RESOURCES,
+    runAsUser: m.runAsUser,
+    runAsGroup: m.runAsGroup,
     terminationGracePeriodSeconds: 10,
-    automountServiceAccountToken: true,
-    securityContext: { runAsUser: m.runAsUser, runAsGroup: m.runAsGroup },
   });
-  pod.addContainer(
-    new ContainerModel({
-      name: 'manager',
-      image: m.image,
-      imagePullPolicy: m.imagePullPolicy ?? defaultImagePullPolicy(m.image),
-      args: [
-        '--leader-elect',
-        `--metrics-bind-address=:${m.metricsPort}`,
-        `--health-probe-bind-address=:${m.healthPort}`,
-      ],
-      ports: [
-        { name: 'metrics', containerPort: m.metricsPort, protocol: 'TCP' },
-        { name: 'health', containerPort: m.healthPort, protocol: 'TCP' },
-      ],
-      livenessProbe: {
-        httpGet: { path: '/healthz', port: IntOrString.fromString('health') },
-        initialDelaySeconds: 15,
-        periodSeconds: 20,
-      },
-      readinessProbe: {
-        httpGet: { path: '/readyz', port: IntOrString.fromString('health') },
-        initialDelaySeconds: 5,
-        periodSeconds: 10,
-      },
-      resources: MANAGER_RESOURCES,
-      // The managers' containers have never written `privileged` (false is the default): left
-      // out so their manifests stay as they were.
-      securityContext: { privileged: undefined },
-    }),
-  );
-  return pod.toKube();
 }

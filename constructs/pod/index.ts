@@ -14,3 +14,4 @@ export * from './volumes';
 export * from './workload-props';
 export * from './workload-support';
 export * from './workload-pod';
+export * from './controller-pod';

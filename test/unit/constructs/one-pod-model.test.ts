@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Testing } from 'cdk8s';
+import { DaemonJobController } from '../../../constructs/daemon-job-controller';
 import { ImageResourceController } from '../../../constructs/image-resource-controller';
 import { KubernetesJob } from '../../../constructs/kubernetes-job';
 import { KyvernoPolicySync } from '../../../constructs/kyverno-policy-sync';
@@ -62,19 +63,23 @@ describe('one pod model: the same defaults and rules everywhere', () => {
     expect(pod.containers[0].securityContext).toEqual(restrictedContainerSecurityContext());
   });
 
-  test('the controller managers run with the restricted defaults (plus their user and group)', () => {
+  test('the controller Deployments run with the restricted defaults (plus their user and group)', () => {
     const chart = Testing.chart();
     new ImageResourceController(chart, 'C', {
       detectionImage: IMAGE,
       creationImage: IMAGE,
       installCrds: false,
     });
+    new DaemonJobController(chart, 'D', { image: IMAGE, installCrd: false });
     const deployments = Testing.synth(chart).filter((m: Manifest) => m.kind === 'Deployment');
-    expect(deployments).toHaveLength(2);
+    expect(deployments).toHaveLength(3);
     for (const d of deployments) {
       const pod = d.spec.template.spec;
+      const user = pod.securityContext.runAsUser;
+      expect([65532, 1000]).toContain(user);
+      expect(pod.automountServiceAccountToken).toBe(true);
       expect(pod.securityContext).toEqual(
-        restrictedPodSecurityContext({ runAsUser: 65532, runAsGroup: 65532 }),
+        restrictedPodSecurityContext({ runAsUser: user, runAsGroup: user }),
       );
       const { privileged, ...restricted } = restrictedContainerSecurityContext();
       expect(privileged).toBe(false);

@@ -1,0 +1,55 @@
+// The pod of a jobforge controller Deployment (ImageResourceController's managers, the
+// DaemonJob controller): one long-running container with ports and probes, the API token
+// mounted (a controller talks to the apiserver), the restricted defaults with a fixed user.
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import { ContainerModel, ContainerPort, ImagePullPolicy, defaultImagePullPolicy } from './container';
+import { PodModel } from './pod-spec';
+import { ContainerResources } from './resources';
+
+/** What differs between jobforge's controller pods. */
+export interface ControllerPodProps {
+  /** The ServiceAccount the controller runs as (its token is mounted). */
+  readonly serviceAccountName: string;
+  /** The container's name (`kubectl logs` default). */
+  readonly containerName: string;
+  readonly image: string;
+  /** @default - by the image (see defaultImagePullPolicy) */
+  readonly imagePullPolicy?: ImagePullPolicy;
+  readonly args: string[];
+  /** @default - none */
+  readonly env?: k8s.EnvVar[];
+  readonly ports: ContainerPort[];
+  readonly livenessProbe: k8s.Probe;
+  readonly readinessProbe: k8s.Probe;
+  readonly resources: ContainerResources;
+  readonly runAsUser: number;
+  readonly runAsGroup: number;
+  readonly terminationGracePeriodSeconds: number;
+}
+
+/** The pod spec of a controller Deployment, through the pod model. */
+export function controllerPodSpec(props: ControllerPodProps): k8s.PodSpec {
+  const pod = new PodModel({
+    serviceAccountName: props.serviceAccountName,
+    terminationGracePeriodSeconds: props.terminationGracePeriodSeconds,
+    automountServiceAccountToken: true,
+    securityContext: { runAsUser: props.runAsUser, runAsGroup: props.runAsGroup },
+  });
+  pod.addContainer(
+    new ContainerModel({
+      name: props.containerName,
+      image: props.image,
+      imagePullPolicy: props.imagePullPolicy ?? defaultImagePullPolicy(props.image),
+      args: props.args,
+      env: props.env,
+      ports: props.ports,
+      livenessProbe: props.livenessProbe,
+      readinessProbe: props.readinessProbe,
+      resources: props.resources,
+      // Controller containers have never written `privileged` (false is the default): left out
+      // so their manifests stay as they were.
+      securityContext: { privileged: undefined },
+    }),
+  );
+  return pod.toKube();
+}
