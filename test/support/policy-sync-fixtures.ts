@@ -1,5 +1,5 @@
 // Fixtures of the policy sync e2e tests: Kyverno policies as YAML, and direct apiserver access
-// (through the harness's own REST client, independent of the code under test) to seed and inspect.
+// (raw API paths through the harness's kubeRequest, not the sync's own calls) to seed and inspect.
 import { kubeRequest } from './kube-api';
 
 export const OWNER_KEY = 'insights.fairwinds.com/owned-by';
