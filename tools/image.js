@@ -82,21 +82,11 @@ const sha256 = (parts) => {
 };
 
 /**
- * The Debian mirror and security mirror apt uses here (first `URIs:` / `deb` line of each), so
- * debootstrap reaches the same mirror; JOBFORGE_DEBIAN_MIRROR / JOBFORGE_DEBIAN_SECURITY_MIRROR win.
+ * The Debian mirror and the security mirror named in apt sources (one-line `deb` entries or deb822
+ * `URIs:` fields; the first of each kind wins), else deb.debian.org. `env` overrides:
+ * JOBFORGE_DEBIAN_MIRROR, JOBFORGE_DEBIAN_SECURITY_MIRROR.
  */
-function debianMirrors() {
-  const texts = [];
-  for (const f of ['/etc/apt/sources.list', '/etc/apt/sources.list.d']) {
-    if (!fs.existsSync(f)) continue;
-    const files = fs.statSync(f).isDirectory()
-      ? fs
-          .readdirSync(f)
-          .sort()
-          .map((n) => path.join(f, n))
-      : [f];
-    for (const file of files) if (/\.(list|sources)$/.test(file)) texts.push(fs.readFileSync(file, 'utf8'));
-  }
+function parseAptMirrors(texts, env = {}) {
   const uris = texts
     .join('\n')
     .split('\n')
@@ -109,14 +99,37 @@ function debianMirrors() {
     })
     .map((u) => u.replace(/\/+$/, ''));
   const main =
-    process.env.JOBFORGE_DEBIAN_MIRROR ||
-    uris.find((u) => /\/debian$/.test(u)) ||
-    'http://deb.debian.org/debian';
+    env.JOBFORGE_DEBIAN_MIRROR || uris.find((u) => /\/debian$/.test(u)) || 'http://deb.debian.org/debian';
   const security =
-    process.env.JOBFORGE_DEBIAN_SECURITY_MIRROR ||
+    env.JOBFORGE_DEBIAN_SECURITY_MIRROR ||
     uris.find((u) => /\/debian-security$/.test(u)) ||
     'http://deb.debian.org/debian-security';
+  for (const [name, value] of [
+    ['JOBFORGE_DEBIAN_MIRROR', main],
+    ['JOBFORGE_DEBIAN_SECURITY_MIRROR', security],
+  ]) {
+    if (!/^(https?|file):\/\/\S+$/.test(value)) {
+      throw new Error(`'${name}' must be an http(s):// or file:// URL, got ${JSON.stringify(value)}`);
+    }
+  }
   return { main, security };
+}
+
+/** The mirrors apt uses on this machine (so debootstrap reaches the same one). */
+function debianMirrors() {
+  const texts = [];
+  for (const f of ['/etc/apt/sources.list', '/etc/apt/sources.list.d']) {
+    if (!fs.existsSync(f)) continue;
+    const files = fs.statSync(f).isDirectory()
+      ? fs
+          .readdirSync(f)
+          .sort()
+          .map((n) => path.join(f, n))
+      : [f];
+    for (const file of files)
+      if (/(^|\/)sources\.list$|\.(list|sources)$/.test(file)) texts.push(fs.readFileSync(file, 'utf8'));
+  }
+  return parseAptMirrors(texts, process.env);
 }
 
 function rootfsKey(mirrors) {
@@ -451,20 +464,22 @@ function builtImage() {
   return JSON.parse(fs.readFileSync(path.join(dir, 'image.json'), 'utf8'));
 }
 
-module.exports = { ensureImage, builtImage, writeContext, debianMirrors, cacheRoot };
-
-if (require.main === module) {
-  const args = process.argv.slice(2);
+/** The command line: returns the exit code; output on stdout, messages on stderr. */
+function main(args) {
   try {
     if (args[0] === '--check') {
+      if (args.length > 1)
+        throw new Error(`'--check' takes no argument, got ${JSON.stringify(args.slice(1).join(' '))}`);
       const built = builtImage();
       if (!built) {
         log('the image of the current inputs is not built (npm run image)');
-        process.exit(1);
+        return 1;
       }
       process.stdout.write(`${JSON.stringify(built, null, 2)}\n`);
     } else if (args[0] === '--context') {
-      if (!args[1]) throw new Error(`'--context' needs a directory, got none`);
+      if (!args[1] || args.length > 2) {
+        throw new Error(`'--context' takes one directory, got ${JSON.stringify(args.slice(1).join(' '))}`);
+      }
       const name = writeContext(path.resolve(args[1]), undefined);
       log(`context written to ${args[1]} for ${name.repository}:${name.tag}`);
     } else if (args.length) {
@@ -475,8 +490,13 @@ if (require.main === module) {
       log(`${image.reference} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${image.archive}`);
       process.stdout.write(`${JSON.stringify(image, null, 2)}\n`);
     }
+    return 0;
   } catch (e) {
     log(e instanceof Error ? e.message : String(e));
-    process.exit(1);
+    return 1;
   }
 }
+
+module.exports = { ensureImage, builtImage, writeContext, debianMirrors, parseAptMirrors, cacheRoot, main };
+
+if (require.main === module) process.exit(main(process.argv.slice(2)));
