@@ -2,11 +2,26 @@
 // debootstrap root filesystem, cached by its inputs) run under podman: the CLI's version, its tools
 // (git, ssh, the Kyverno CLI) as the non-root user, `publish` to a file:// remote mounted into the
 // container, and `policy-sync --dry-run` against the test apiserver (host network, to reach it and
-// the Insights server on 127.0.0.1). Podman's storage is a temporary directory this file owns.
+// the Insights server on 127.0.0.1), and `controller daemonjob` against a live control plane for
+// one reconcile. Podman's storage is a temporary directory this file owns.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Testing } from 'cdk8s';
+import { DaemonJob } from '../../constructs/daemon-job';
+import { daemonJobCrdManifest } from '../../constructs/daemon-job-crd';
+import { DaemonJobObject } from '../../core/daemon-job/daemon-job-resource';
 import { JOBFORGE_IMAGE } from '../../core/jobforge-image';
 import { e2eEnv } from '../support/e2e-env';
+import {
+  KubeObject,
+  applyObject,
+  ensureNamespace,
+  getJson,
+  installCrds,
+  listItems,
+} from '../support/kube-api';
+import { LiveCluster, startLiveCluster } from '../support/live-cluster';
+import { LiveJob } from '../support/live-jobs';
 import { BareRemote, createBareRemote, runGit } from '../support/git-remotes';
 import { InsightsServer, startInsightsServer } from '../support/insights-server';
 import { JobforgeImage, Podman, ensureJobforgeImage, processesUnder, startPodman } from '../support/podman';
@@ -16,7 +31,7 @@ import {
   resourceVersions,
   waitForPolicyApi,
 } from '../support/policy-sync-fixtures';
-import { makeTempDir } from '../support/processes';
+import { freePort, makeTempDir, waitFor } from '../support/processes';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const VERSION = (JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string })
@@ -221,6 +236,101 @@ describe('jobforge policy-sync --dry-run in the container', () => {
       /^bad-policy: Kyverno CLI rejected it: .*only one of pattern, anyPattern, deny, foreach, cel can be specified/,
     );
     expect(await resourceVersions(e2eEnv().kubeconfig)).toEqual({});
+  });
+});
+
+describe('jobforge controller daemonjob in the container, on a live control plane', () => {
+  let live: LiveCluster;
+  let kubeDir: string;
+  let port: number;
+  const NAME = 'jobforge-daemonjob-smoke';
+
+  beforeAll(async () => {
+    live = await startLiveCluster({
+      binDir: e2eEnv().binDir,
+      nodes: [
+        { name: 'batch-1', labels: { pool: 'batch' } },
+        { name: 'batch-2', labels: { pool: 'batch' } },
+        { name: 'web-1', labels: { pool: 'web' } },
+      ],
+    });
+    await installCrds(live.kubeconfig, [daemonJobCrdManifest() as KubeObject]);
+    await ensureNamespace(live.kubeconfig, 'dj-image');
+    const chart = Testing.chart();
+    new DaemonJob(chart, 'Dj', {
+      namespace: 'dj-image',
+      name: 'audit',
+      image: 'registry.k8s.io/e2e-test-images/busybox:1.36.1-1',
+      mode: 'controller',
+      nodeSelector: { pool: 'batch' },
+    });
+    for (const o of Testing.synth(chart) as KubeObject[]) await applyObject(live.kubeconfig, o);
+    kubeDir = makeTempDir('image-live-kube');
+    fs.copyFileSync(live.kubeconfig, path.join(kubeDir, 'config'));
+    fs.chmodSync(kubeDir, 0o755);
+    fs.chmodSync(path.join(kubeDir, 'config'), 0o644);
+    port = await freePort();
+  });
+  afterAll(async () => {
+    await podman?.podman(['rm', '--force', '--time', '0', NAME]);
+    await live?.stop();
+    if (kubeDir) fs.rmSync(kubeDir, { recursive: true, force: true });
+  });
+
+  test('one Job per matching node, both succeed, the status says so; /healthz and /metrics answer; stops on SIGTERM', async () => {
+    const started = await podman.start(
+      NAME,
+      image.reference,
+      ['controller', 'daemonjob', '--lease-namespace', 'default', '--listen', `127.0.0.1:${port}`],
+      {
+        network: 'host',
+        mounts: [{ host: kubeDir, container: '/kube', readOnly: true }],
+        env: { KUBECONFIG: '/kube/config' },
+      },
+    );
+    expect(started.stderr).toBe('');
+    expect(started.code).toBe(0);
+    const logs = async (): Promise<string> => {
+      const l = await podman.podman(['logs', NAME]);
+      return `${l.stdout}${l.stderr}`;
+    };
+    let last: unknown;
+    const dj = await waitFor(
+      'the DaemonJob: 2 nodes succeeded',
+      async () => {
+        const d = await getJson<DaemonJobObject & KubeObject>(
+          live.kubeconfig,
+          '/apis/jobforge.io/v1alpha1/namespaces/dj-image/daemonjobs/audit',
+        );
+        last = d?.status;
+        return d?.status?.succeeded === 2 && d.status.desired === 2 ? d : undefined;
+      },
+      {
+        timeoutMs: 180000,
+        intervalMs: 500,
+        onTimeout: () => `status ${JSON.stringify(last)}\n${live.logTails()}`,
+      },
+    ).catch(async (e: Error) => {
+      throw new Error(`${e.message}\ncontroller logs:\n${await logs()}`);
+    });
+    expect(dj.status).toMatchObject({ desired: 2, succeeded: 2, failed: 0 });
+    const jobs = await listItems<LiveJob>(
+      live.kubeconfig,
+      '/apis/batch/v1/namespaces/dj-image/jobs',
+      'jobforge.io/daemon-job=audit',
+    );
+    expect(
+      jobs.map((j) => (j.metadata.annotations as Record<string, string>)['jobforge.io/node-name']).sort(),
+    ).toEqual(['batch-1', 'batch-2']);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toContain(
+      'jobforge_daemonjob_leader 1',
+    );
+
+    const stopped = await podman.podman(['stop', '--time', '20', NAME]);
+    expect(stopped.code).toBe(0);
+    const exit = await podman.podman(['inspect', NAME, '--format', '{{.State.ExitCode}}']);
+    expect(exit.stdout.trim()).toBe('0');
   });
 });
 

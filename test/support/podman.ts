@@ -56,6 +56,8 @@ export interface Podman {
   podman(args: readonly string[]): Promise<PodmanResult>;
   /** `podman run --rm` of `image` with `args`. */
   run(image: string, args: readonly string[], opts?: PodmanRunOptions): Promise<PodmanResult>;
+  /** `podman run --detach --name <name>`: a long-running container; stop it with `podman stop`/`rm`. */
+  start(name: string, image: string, args: readonly string[], opts?: PodmanRunOptions): Promise<PodmanResult>;
   stop(): Promise<void>;
 }
 
@@ -109,28 +111,28 @@ export async function startPodman(archive: string): Promise<Podman> {
   return {
     dir,
     podman,
-    run: (image, args, opts = {}) =>
-      podman([
-        'run',
-        '--rm',
-        '--network',
-        opts.network ?? 'none',
-        ...PODMAN_ULIMITS.flatMap((u) => ['--ulimit', u]),
-        ...(opts.entrypoint ? ['--entrypoint', opts.entrypoint] : []),
-        ...(opts.mounts ?? []).flatMap((m) => [
-          '--volume',
-          `${m.host}:${m.container}${m.readOnly ? ':ro' : ''}`,
-        ]),
-        ...Object.entries(opts.env ?? {}).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
-        image,
-        ...args,
-      ]),
+    run: (image, args, opts = {}) => podman(['run', '--rm', ...runArgs(image, args, opts)]),
+    start: (name, image, args, opts = {}) =>
+      podman(['run', '--detach', '--name', name, ...runArgs(image, args, opts)]),
     stop: async () => {
       await podman(['rm', '--all', '--force']);
       killProcessesUnder(dir);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+function runArgs(image: string, args: readonly string[], opts: PodmanRunOptions): string[] {
+  return [
+    '--network',
+    opts.network ?? 'none',
+    ...PODMAN_ULIMITS.flatMap((u) => ['--ulimit', u]),
+    ...(opts.entrypoint ? ['--entrypoint', opts.entrypoint] : []),
+    ...(opts.mounts ?? []).flatMap((m) => ['--volume', `${m.host}:${m.container}${m.readOnly ? ':ro' : ''}`]),
+    ...Object.entries(opts.env ?? {}).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
+    image,
+    ...args,
+  ];
 }
 
 /** Kills every process whose command line names `dir` (conmon, a stuck runc), and its children. */
