@@ -31,8 +31,12 @@ describe('the README Pulumi example, run by the pulumi CLI from Pulumi.yaml', ()
   let env: NodeJS.ProcessEnv;
 
   async function pulumi(...args: string[]): Promise<string> {
+    return pulumiIn(projectDir, ...args);
+  }
+
+  async function pulumiIn(cwd: string, ...args: string[]): Promise<string> {
     const { stdout } = await exec(path.join(e2eEnv().binDir, 'pulumi'), [...args, '--non-interactive'], {
-      cwd: projectDir,
+      cwd,
       env,
       maxBuffer: 64 * 1024 * 1024,
     });
@@ -137,5 +141,37 @@ describe('the README Pulumi example, run by the pulumi CLI from Pulumi.yaml', ()
 
     await pulumi('destroy', '--yes', '--skip-preview');
     expect(await getJson(live.kubeconfig, jobPath('batch', 'db-migrate'))).toBeUndefined();
+  });
+
+  it('a bad value that arrives in an Output fails `pulumi up` with the construct error, and creates no object', async () => {
+    const dir = fs.mkdtempSync(path.join(path.dirname(projectDir), 'pulumi-bad-output-'));
+    try {
+      fs.symlinkSync(path.join(projectDir, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+      fs.writeFileSync(
+        path.join(dir, 'index.js'),
+        [
+          "const pulumi = require('@pulumi/pulumi');",
+          "const { KubernetesJob } = require('jobforge/pulumi');",
+          "new KubernetesJob('bad-image', { namespace: 'bad-output', createNamespace: true, image: pulumi.output('docker.io/library/busybox') });",
+        ].join('\n'),
+      );
+      fs.writeFileSync(
+        path.join(dir, 'Pulumi.yaml'),
+        stringifyYaml({ name: 'bad', runtime: 'nodejs', main: 'index.js' }),
+      );
+      await pulumiIn(dir, 'stack', 'init', 'dev');
+      await pulumiIn(dir, 'config', 'set', 'kubernetes:kubeconfig', live.kubeconfig);
+      const failed = await pulumiIn(dir, 'up', '--yes', '--skip-preview').then(
+        () => undefined,
+        (e: Error & { stdout?: string }) => `${e.message}\n${e.stdout ?? ''}`,
+      );
+      expect(failed).toContain(
+        `'image' must name a tag or a digest (no implicit :latest), got "docker.io/library/busybox"`,
+      );
+      expect(await getJson(live.kubeconfig, '/api/v1/namespaces/bad-output')).toBeUndefined();
+      await pulumiIn(dir, 'stack', 'rm', '--yes', '--force');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
