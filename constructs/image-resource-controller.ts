@@ -17,6 +17,7 @@ import { checkInteger, checkPort } from '../core/k8s/field-checks';
 import { IMAGE_RESOURCE_GROUP, ImageResourceCrds } from './image-resource-crds';
 import { ContainerResources, ImagePullPolicy, controllerPodSpec, validateImagePullPolicy } from './pod';
 import { requireImageDigest, validateContainerImage } from '../core/image-reference';
+import { JOBFORGE_IMAGE } from '../core/jobforge-image';
 import {
   APISERVER_6443_EGRESS,
   HTTPS_EGRESS,
@@ -28,11 +29,26 @@ import {
 
 /** Properties of {@link ImageResourceController}. */
 export interface ImageResourceControllerProps {
-  /** Container image of the detection manager (scans ECR, writes ImageDetected resources). */
-  readonly detectionImage: string;
+  /**
+   * Container image of the detection manager (scans ECR, writes ImageDetected resources).
+   * @default JOBFORGE_IMAGE - jobforge's image of this version, running `jobforge controller image-detection`
+   */
+  readonly detectionImage?: string;
 
-  /** Container image of the creation manager (renders ResourceTemplates, commits to Git). */
-  readonly creationImage: string;
+  /**
+   * Container image of the creation manager (renders ResourceTemplates, commits to Git).
+   * @default JOBFORGE_IMAGE - jobforge's image of this version, running `jobforge controller image-creation`
+   */
+  readonly creationImage?: string;
+
+  /**
+   * How the images are started: `jobforge` runs `jobforge controller image-detection` /
+   * `image-creation` (jobforge's image, whose entrypoint is the `jobforge` CLI, with
+   * POD_NAMESPACE / POD_NAME for the Lease and an emptyDir at /tmp for Git); `seed` passes only
+   * the controller-runtime flags, as the seed operator's own images expect.
+   * @default - 'jobforge' when neither image is given, else 'seed'
+   */
+  readonly imageFlavor?: 'jobforge' | 'seed';
 
   /**
    * Namespace the managers run in.
@@ -201,15 +217,23 @@ export class ImageResourceController extends Construct {
   /** Name of the metrics Service. */
   public readonly metricsServiceName: string;
 
-  constructor(scope: Construct, id: string, props: ImageResourceControllerProps) {
+  constructor(scope: Construct, id: string, props: ImageResourceControllerProps = {}) {
     super(scope, id);
+    const detectionImage = props.detectionImage ?? JOBFORGE_IMAGE;
+    const creationImage = props.creationImage ?? JOBFORGE_IMAGE;
+    const flavor =
+      props.imageFlavor ??
+      (props.detectionImage === undefined && props.creationImage === undefined ? 'jobforge' : 'seed');
+    if (flavor !== 'jobforge' && flavor !== 'seed') {
+      throw new Error(`'imageFlavor' must be 'jobforge' or 'seed', got ${JSON.stringify(props.imageFlavor)}`);
+    }
     const namespace = props.namespace ?? 'image-resource-controller-system';
     const replicas = props.replicas ?? 1;
     const metricsPort = props.metricsPort ?? 8080;
     const healthPort = props.healthPort ?? 8081;
 
-    validateContainerImage('detectionImage', props.detectionImage);
-    validateContainerImage('creationImage', props.creationImage);
+    validateContainerImage('detectionImage', detectionImage);
+    validateContainerImage('creationImage', creationImage);
     if (!isDnsLabel(namespace)) {
       throw new Error(`'namespace' must be a DNS-1123 label, got ${JSON.stringify(namespace)}`);
     }
@@ -225,8 +249,8 @@ export class ImageResourceController extends Construct {
     checkInteger('runAsUser', runAsUser, 1, undefined, 'a non-root ID');
     checkInteger('runAsGroup', runAsGroup, 1, undefined, 'a non-root ID');
     if (props.requireImageDigest) {
-      requireImageDigest('detectionImage', props.detectionImage);
-      requireImageDigest('creationImage', props.creationImage);
+      requireImageDigest('detectionImage', detectionImage);
+      requireImageDigest('creationImage', creationImage);
     }
     const pullPolicy = props.imagePullPolicy;
     validateImagePullPolicy('imagePullPolicy', pullPolicy);
@@ -254,13 +278,13 @@ export class ImageResourceController extends Construct {
         id: 'DetectionManager',
         manager: 'detection',
         name: this.detectionManagerName,
-        image: props.detectionImage,
+        image: detectionImage,
       },
       {
         id: 'CreationManager',
         manager: 'creation',
         name: this.creationManagerName,
-        image: props.creationImage,
+        image: creationImage,
       },
     ];
     for (const m of managers) {
@@ -307,6 +331,8 @@ export class ImageResourceController extends Construct {
             },
             spec: managerPod({
               name: m.name,
+              manager: m.manager,
+              flavor,
               image: m.image,
               imagePullPolicy: pullPolicy,
               runAsUser,
@@ -358,6 +384,8 @@ function selectorLabels(): Record<string, string> {
 /** The pod of one manager, through the pod model: one `manager` container. */
 function managerPod(m: {
   name: string;
+  manager: Manager;
+  flavor: 'jobforge' | 'seed';
   image: string;
   imagePullPolicy?: ImagePullPolicy;
   runAsUser: number;
@@ -371,10 +399,21 @@ function managerPod(m: {
     image: m.image,
     imagePullPolicy: m.imagePullPolicy,
     args: [
+      ...(m.flavor === 'jobforge' ? ['controller', `image-${m.manager}`] : []),
       '--leader-elect',
       `--metrics-bind-address=:${m.metricsPort}`,
       `--health-probe-bind-address=:${m.healthPort}`,
     ],
+    ...(m.flavor === 'jobforge'
+      ? {
+          env: [
+            { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+            { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+          ],
+          // The Git writer clones into the temp directory; the root filesystem is read-only.
+          scratch: { name: 'tmp', mountPath: '/tmp', sizeLimit: '1Gi' },
+        }
+      : {}),
     ports: [
       { name: 'metrics', containerPort: m.metricsPort, protocol: 'TCP' },
       { name: 'health', containerPort: m.healthPort, protocol: 'TCP' },

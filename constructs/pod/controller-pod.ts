@@ -25,6 +25,8 @@ export interface ControllerPodProps {
   readonly runAsUser: number;
   readonly runAsGroup: number;
   readonly terminationGracePeriodSeconds: number;
+  /** Writable scratch space (the root filesystem is read-only), e.g. an emptyDir for git's work trees. @default - none */
+  readonly scratch?: { readonly name: string; readonly mountPath: string; readonly sizeLimit: string };
 }
 
 /** The pod spec of a controller Deployment, through the pod model. */
@@ -46,10 +48,19 @@ export function controllerPodSpec(props: ControllerPodProps): k8s.PodSpec {
       livenessProbe: props.livenessProbe,
       readinessProbe: props.readinessProbe,
       resources: props.resources,
+      ...(props.scratch
+        ? { volumeMounts: [{ name: props.scratch.name, mountPath: props.scratch.mountPath }] }
+        : {}),
       // Controller containers have never written `privileged` (false is the default): left out
       // so their manifests stay as they were.
       securityContext: { privileged: undefined },
     }),
   );
+  if (props.scratch) {
+    pod.addVolume({
+      name: props.scratch.name,
+      emptyDir: { sizeLimit: k8s.Quantity.fromString(props.scratch.sizeLimit) },
+    });
+  }
   return pod.toKube();
 }

@@ -265,3 +265,52 @@ describe('ImageResourceCrds', () => {
     ]);
   });
 });
+
+describe('ImageResourceController with jobforge image (the default)', () => {
+  test("defaults both managers to JOBFORGE_IMAGE running jobforge's controller commands, with POD_NAMESPACE and a writable /tmp", () => {
+    const { JOBFORGE_IMAGE } = jest.requireActual('../../../core/jobforge-image');
+    const docs = synth({});
+    for (const [name, command] of [
+      ['image-resource-detection-manager', 'image-detection'],
+      ['image-resource-creation-manager', 'image-creation'],
+    ]) {
+      const pod = find(docs, 'Deployment', name).spec.template.spec;
+      const c = pod.containers[0];
+      expect(c.image).toBe(JOBFORGE_IMAGE);
+      expect(c.args).toEqual([
+        'controller',
+        command,
+        '--leader-elect',
+        '--metrics-bind-address=:8080',
+        '--health-probe-bind-address=:8081',
+      ]);
+      expect(c.env).toEqual([
+        { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+        { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      ]);
+      expect(c.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+      expect(pod.volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '1Gi' } }]);
+      expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
+    }
+  });
+
+  test("the seed's images keep the seed's flags; imageFlavor 'jobforge' runs a given image with jobforge's commands", () => {
+    const seed = find(synth(base), 'Deployment', 'image-resource-detection-manager').spec.template.spec
+      .containers[0];
+    expect(seed.args[0]).toBe('--leader-elect');
+    expect(seed.env).toBeUndefined();
+    const own = find(
+      synth({ ...base, imageFlavor: 'jobforge' }),
+      'Deployment',
+      'image-resource-creation-manager',
+    ).spec.template.spec.containers[0];
+    expect(own.image).toBe(base.creationImage);
+    expect(own.args.slice(0, 2)).toEqual(['controller', 'image-creation']);
+  });
+
+  test('an unknown imageFlavor is refused', () => {
+    expect(() => synth({ imageFlavor: 'go' as never })).toThrow(
+      "'imageFlavor' must be 'jobforge' or 'seed', got \"go\"",
+    );
+  });
+});
