@@ -49,6 +49,32 @@ function refusal(err: unknown): ApiRefusal | undefined {
   return { code: e.status, reason: e.reason || undefined, message: e.detail || e.message, causes: e.causes };
 }
 
+/** Writes (Job creates and deletes, Events) in flight at once within one reconcile. */
+const WRITE_CONCURRENCY = 8;
+
+/** Runs `fn` over `items`, at most `limit` at a time; the first error is thrown once all settle. */
+async function inParallel<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const item = items[next++];
+        try {
+          await fn(item);
+        } catch (err) {
+          failure ??= err;
+        }
+      }
+    }),
+  );
+  if (failure !== undefined) throw failure;
+}
+
 const key = (namespace: string | undefined, name: string): string => `${namespace ?? ''}/${name}`;
 
 /**
@@ -70,6 +96,7 @@ export class DaemonJobController {
     k8s.ObjectCache<DaemonJobObject & k8s.KubernetesObject>;
   private readonly jobs: k8s.Informer<k8s.V1Job> & k8s.ObjectCache<k8s.V1Job>;
   private readonly queue = new Set<string>();
+  private readonly listed = new Set<string>();
   private readonly invalid = new Map<string, { hash: string; invalid: DaemonJobInvalid }>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private draining: Promise<void> | undefined;
@@ -86,7 +113,19 @@ export class DaemonJobController {
     this.custom = kc.makeApiClient(this.client.CustomObjectsApi);
     this.logger = options.logger ?? SILENT_LOGGER;
     const ns = options.namespace;
-    this.nodes = this.client.makeInformer(kc, '/api/v1/nodes', () => this.core.listNode());
+    /** Marks a kind listed once its list call succeeds (a failed list leaves the informer empty). */
+    const listed =
+      <T>(kind: string, list: () => Promise<T>) =>
+      async (): Promise<T> => {
+        const result = await list();
+        this.listed.add(kind);
+        return result;
+      };
+    this.nodes = this.client.makeInformer(
+      kc,
+      '/api/v1/nodes',
+      listed('Node', () => this.core.listNode()),
+    );
     const djPath =
       ns === undefined
         ? `/apis/${JOBFORGE_GROUP}/${DAEMON_JOB_VERSION}/${DAEMON_JOB_PLURAL}`
@@ -94,8 +133,8 @@ export class DaemonJobController {
     this.daemonJobs = this.client.makeInformer(
       kc,
       djPath,
-      () =>
-        (ns === undefined
+      listed('DaemonJob', () =>
+        ns === undefined
           ? this.custom.listClusterCustomObject({
               group: JOBFORGE_GROUP,
               version: DAEMON_JOB_VERSION,
@@ -106,16 +145,18 @@ export class DaemonJobController {
               version: DAEMON_JOB_VERSION,
               namespace: ns,
               plural: DAEMON_JOB_PLURAL,
-            })) as Promise<k8s.KubernetesListObject<DaemonJobObject & k8s.KubernetesObject>>,
+            }),
+      ) as () => Promise<k8s.KubernetesListObject<DaemonJobObject & k8s.KubernetesObject>>,
     );
     const jobsPath = ns === undefined ? '/apis/batch/v1/jobs' : `/apis/batch/v1/namespaces/${ns}/jobs`;
     this.jobs = this.client.makeInformer(
       kc,
       jobsPath,
-      () =>
+      listed('Job', () =>
         ns === undefined
           ? this.batch.listJobForAllNamespaces({ labelSelector: DAEMON_JOB_LABEL })
           : this.batch.listNamespacedJob({ namespace: ns, labelSelector: DAEMON_JOB_LABEL }),
+      ),
       DAEMON_JOB_LABEL,
     );
   }
@@ -160,6 +201,9 @@ export class DaemonJobController {
       });
     }
     await Promise.all([this.nodes.start(), this.daemonJobs.start(), this.jobs.start()]);
+    // A list that failed (e.g. 429 while a new CRD's storage initializes) is retried by the error
+    // handler above: synced means every kind really listed.
+    while (this.listed.size < 3 && !this.stopped) await new Promise((r) => setTimeout(r, 50));
     this.synced = true;
     this.logger.log('info', 'DaemonJob controller synced', {
       daemonJobs: this.daemonJobs.list().length,
@@ -268,7 +312,7 @@ export class DaemonJobController {
         now,
       });
     }
-    for (const d of result.delete) {
+    await inParallel(result.delete, WRITE_CONCURRENCY, async (d) => {
       try {
         await this.batch.deleteNamespacedJob({
           name: d.name,
@@ -281,31 +325,43 @@ export class DaemonJobController {
         const r = refusal(err);
         if (r?.code !== 404 && r?.code !== 409) throw err;
       }
-    }
-    for (const job of result.create) {
+    });
+    let refused: DaemonJobInvalid | undefined;
+    const create = async (job: (typeof result.create)[number]): Promise<void> => {
+      if (refused !== undefined) return;
       try {
         await this.batch.createNamespacedJob({ namespace, body: job as unknown as k8s.V1Job });
         this.options.metrics?.jobCreated();
       } catch (err) {
         const r = refusal(err);
-        if (r?.code === 409) continue; // already made (by us before a restart, or another replica): one Job per node and round
+        if (r?.code === 409) return; // already made (by us before a restart, or another replica): one Job per node and round
         if (r?.code === 422 || r?.code === 400) {
           const cause = r.causes.find((c) => c.field) ?? r.causes[0];
-          const invalid: DaemonJobInvalid = {
-            field: cause?.field ?? 'spec',
-            message: cause?.message ?? r.message,
-          };
-          this.invalid.set(k, { hash: result.templateHash, invalid });
-          this.logger.log('warn', 'the apiserver refused a Job of the DaemonJob; marked invalid', {
-            daemonJob: k,
-            field: invalid.field,
-            message: invalid.message,
-          });
-          result = reconcileDaemonJob({ daemonJob: dj, nodes, jobs: jobs as ObservedJob[], invalid, now });
-          break;
+          refused ??= { field: cause?.field ?? 'spec', message: cause?.message ?? r.message };
+          return;
         }
         throw err;
       }
+    };
+    // Slow start, as the Job controller creates pods: the first Job alone (a refused template is
+    // refused once, not once per node), then the rest a few at a time.
+    const [first, ...rest] = result.create;
+    if (first !== undefined) await create(first);
+    await inParallel(rest, WRITE_CONCURRENCY, create);
+    if (refused !== undefined) {
+      this.invalid.set(k, { hash: result.templateHash, invalid: refused });
+      this.logger.log('warn', 'the apiserver refused a Job of the DaemonJob; marked invalid', {
+        daemonJob: k,
+        field: refused.field,
+        message: refused.message,
+      });
+      result = reconcileDaemonJob({
+        daemonJob: dj,
+        nodes,
+        jobs: jobs as ObservedJob[],
+        invalid: refused,
+        now,
+      });
     }
     await this.recordEvents(dj, result.events);
     if (!sameStatus(dj.status, result.status)) {
@@ -343,7 +399,7 @@ export class DaemonJobController {
 
   private async recordEvents(dj: DaemonJobObject, events: readonly DaemonJobEvent[]): Promise<void> {
     const now = new Date();
-    for (const e of events) {
+    await inParallel(events, WRITE_CONCURRENCY, async (e) => {
       try {
         await this.core.createNamespacedEvent({
           namespace: dj.metadata.namespace!,
@@ -372,6 +428,6 @@ export class DaemonJobController {
           error: (err as Error).message,
         });
       }
-    }
+    });
   }
 }
