@@ -10,7 +10,8 @@
 // JOBFORGE_BIN_DIR (the engines' bin dir, for moto_server).
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolveEcrConfig, scanEcr } from '../core/io/ecr';
+import { resolveEcrConfig } from '../core/pipeline/repository-match';
+import { scanEcr } from '../core/io/ecr';
 import type { EcrScanResult } from '../core/pipeline/types';
 import { mapLimit, rawPutImage, useMotoCredentials } from '../test/support/ecr-seed';
 import { startMoto } from '../test/support/moto';
@@ -115,7 +116,7 @@ export default async function (): Promise<void> {
           const cfg = resolveEcrConfig({
             ...base,
             maxConcurrentScans: v === 'c' ? 10 : 1,
-            scanTimeoutSeconds: 3600,
+            scanTimeout: '1h',
           });
           const t = process.hrtime.bigint();
           const result = await scanEcr(cfg);

@@ -5,7 +5,7 @@
 // BENCH_PATTERN_MAX_MS caps one baseline measurement (1500 ms); longer inputs are not tried.
 import picomatch from 'picomatch';
 import { compileTagRegex } from '../core/pipeline/select';
-import { compileEcrMatcher } from '../core/io/ecr';
+import { compileEcrMatcher } from '../core/pipeline/repository-match';
 
 const MAX_MS = Number(process.env.BENCH_PATTERN_MAX_MS ?? 1500);
 

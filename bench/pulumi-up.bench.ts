@@ -79,7 +79,7 @@ export default async function (): Promise<void> {
             maxRepositories: 10_000,
             endpoint: moto.endpoint,
           },
-          policy: { semver: { range: '>=1.0.0' } },
+          policy: { perRepository: true, semver: { range: '>=1.0.0' } },
           template: {
             yaml: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: "{{ .ServiceName }}"\ndata:\n  image: "{{ .FullImageName }}"\n',
           },
@@ -129,7 +129,7 @@ export default async function (): Promise<void> {
         maxRepositories: 10_000,
         endpoint: moto.endpoint,
       },
-      policy: { semver: { range: '>=1.0.0' } },
+      policy: { perRepository: true, semver: { range: '>=1.0.0' } },
       template: { yaml: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n' },
       git: { url: remote.url, path: 'apps' },
     });

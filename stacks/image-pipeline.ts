@@ -3,11 +3,12 @@ import { delegatingProvider } from './delegating-provider';
 import type {
   DedupConfig,
   EcrConfig,
-  GitAuthor,
+  GitAuthSource,
+  ImagePipelineStackConfig,
   SelectionPolicy,
-  TemplateFunction,
-  TemplateValue,
-} from '../core/pipeline/types';
+  TemplateConfig,
+} from '../core/pipeline/schema';
+import type { TemplateFunction, TemplateValue } from '../core/pipeline/types';
 import type { DetectedRecord, PipelineApiCalls, PipelineOutputs, SkippedImage } from '../core/pipeline/plan';
 import type { ImagePipelineConfig } from '../core/pipeline/types';
 import { validatePipelineConfig } from '../core/pipeline/validate';
@@ -16,78 +17,32 @@ import { validatePipelineConfig } from '../core/pipeline/validate';
  * Where the Git credentials come from at `pulumi up`: environment variables of the `pulumi`
  * process, or keys of the stack's Pulumi config (set them with `pulumi config set --secret`).
  * Only these NAMES are stored in the stack; the credentials are read inside the provider.
+ * Derived from the one pipeline schema (core/pipeline/schema.ts).
  */
-export type GitAuthSource =
-  | {
-      readonly type: 'token';
-      /** @default 'JOBFORGE_GIT_TOKEN' */
-      readonly tokenEnv?: string;
-      /** A Pulumi config key (e.g. `gitToken`) read instead of the environment. */
-      readonly tokenConfig?: string;
-      /** @default 'x-access-token' */
-      readonly username?: string;
-    }
-  | {
-      readonly type: 'basic';
-      /** @default 'JOBFORGE_GIT_USERNAME' */
-      readonly usernameEnv?: string;
-      /** @default 'JOBFORGE_GIT_PASSWORD' */
-      readonly passwordEnv?: string;
-      /** A Pulumi config key for the password, read instead of the environment. */
-      readonly passwordConfig?: string;
-    }
-  | {
-      readonly type: 'ssh';
-      /** @default 'JOBFORGE_GIT_SSH_KEY' (the key's text) */
-      readonly privateKeyEnv?: string;
-      /** A file holding the private key, read instead of `privateKeyEnv`. */
-      readonly privateKeyFile?: string;
-      /** A Pulumi config key holding the private key. */
-      readonly privateKeyConfig?: string;
-      /** @default 'JOBFORGE_GIT_SSH_PASSPHRASE' (unset: the key is not encrypted) */
-      readonly passphraseEnv?: string;
-      /** known_hosts lines for the server (public data). */
-      readonly knownHosts?: string;
-      /** A known_hosts file, read instead of `knownHosts`. */
-      readonly knownHostsFile?: string;
-    };
+export type { GitAuthSource };
 
-/** The Git target of an {@link ImagePipeline}. */
-export interface ImagePipelineGitArgs {
-  /** Remote URL without credentials (no user:password, query string or fragment): `https://…`, `ssh://…`, `git@host:path` or `file://…`. */
-  readonly url: pulumi.Input<string>;
-  /** @default 'main' */
-  readonly branch?: pulumi.Input<string>;
-  /** Directory the manifests go to: relative, no `..`. @default '' (the repository root) */
-  readonly path?: pulumi.Input<string>;
-  /** @default - no credentials (file:// or an anonymous remote) */
-  readonly auth?: pulumi.Input<GitAuthSource>;
-  /** @default { name: 'jobforge', email: 'jobforge@users.noreply.local' } */
-  readonly author?: pulumi.Input<GitAuthor>;
-  /** Commit message template (`{{ .Count }}`, `{{ .Files }}`, …). @default - a generated summary */
-  readonly commitMessage?: pulumi.Input<string>;
-  /** Push attempts, with fetch and rebase between them. @default 5 */
-  readonly maxPushAttempts?: pulumi.Input<number>;
-}
+/** Every field of `T` as a `pulumi.Input`. */
+type Inputs<T> = { readonly [K in keyof T]: pulumi.Input<T[K]> };
 
-/** The template of an {@link ImagePipeline}: exactly one of `fn` and `yaml`. */
-export interface ImagePipelineTemplateArgs {
-  /**
-   * A typed template function. It is serialized with Pulumi's closure serialization (like a
-   * dynamic provider) and runs inside the provider at `pulumi up`: keep it self-contained (plain
-   * data and `require()` of installed packages), with no clients in its closure. The serialized
-   * text (code and captured values) is a Pulumi secret: the stack state holds it encrypted.
-   */
+/**
+ * The Git target of an {@link ImagePipeline}: the schema's Git target (url, branch, path,
+ * author, commitMessage, maxPushAttempts), each a `pulumi.Input`, and `auth` naming where the
+ * credentials come from.
+ */
+export type ImagePipelineGitArgs = Inputs<ImagePipelineStackConfig['git']>;
+
+/**
+ * The template of an {@link ImagePipeline}: exactly one of `fn` and `yaml`. `fn` is serialized
+ * with Pulumi's closure serialization (like a dynamic provider) and runs inside the provider at
+ * `pulumi up`: keep it self-contained (plain data and `require()` of installed packages), with
+ * no clients in its closure. The serialized text is a Pulumi secret (encrypted in the state).
+ */
+export type ImagePipelineTemplateArgs = Inputs<Omit<TemplateConfig, 'fn' | 'variables'>> & {
+  /** A typed template function. */
   readonly fn?: TemplateFunction;
-  /** A YAML template with placeholders (`{{ .ServiceName }}`, `{{ .ImageTag }}`, …). */
-  readonly yaml?: pulumi.Input<string>;
   /** User variables, `{{ .<key> }}` in YAML and the second argument of `fn`. @default {} */
   readonly variables?: pulumi.Input<Record<string, pulumi.Input<TemplateValue>>>;
-  /** The value of `{{ .Namespace }}`. @default '' */
-  readonly namespace?: pulumi.Input<string>;
-  /** The file each image's manifests go to, relative to `git.path`. @default '{{ .ImageRepository }}/{{ .ImageTag }}.yaml' */
-  readonly fileName?: pulumi.Input<string>;
-}
+};
 
 /** Arguments of {@link ImagePipeline}. */
 export interface ImagePipelineArgs {
@@ -111,25 +66,10 @@ export interface ImagePipelineArgs {
 
 /** The inputs of the pipeline's one dynamic resource: plain, JSON-safe data only. */
 export interface ImagePipelineRunInputs {
-  readonly config: {
-    readonly ecr: EcrConfig;
-    readonly policy: SelectionPolicy;
-    readonly template: {
-      readonly yaml?: string;
-      readonly variables?: Record<string, TemplateValue>;
-      readonly namespace?: string;
-      readonly fileName?: string;
-    };
-    readonly git: {
-      readonly url: string;
-      readonly branch?: string;
-      readonly path?: string;
-      readonly author?: GitAuthor;
-      readonly commitMessage?: string;
-      readonly maxPushAttempts?: number;
-    };
-    readonly dedup?: DedupConfig;
-    readonly ttlDays?: number;
+  /** The stack-config form of the schema, without the Git credentials' source. */
+  readonly config: Omit<ImagePipelineStackConfig, 'template' | 'git'> & {
+    readonly template: Omit<TemplateConfig, 'fn'>;
+    readonly git: Omit<ImagePipelineStackConfig['git'], 'auth'>;
   };
   readonly gitAuth: GitAuthSource | null;
   /** The serialized template function (Pulumi closure serialization), or null for YAML. */

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { planFromInputs } from '../../stacks/image-pipeline-provider';
-import type { ImagePipelineStackConfig } from '../../stacks/image-pipeline-config';
+import { parseWithSchema, pipelineSchema } from '../../core/pipeline/schema';
+import type { ImagePipelineStackConfig } from '../../core/pipeline/schema';
 
 /**
  * `jobforge pipeline-plan`: a dry run of the image pipeline from the same configuration the
@@ -25,7 +26,10 @@ export interface PipelinePlanSummary {
   readonly repositoriesMatched: number;
 }
 
-/** Reads the pipeline configuration from `file`: `config[key]` of a Pulumi stack file, or the whole file. */
+/**
+ * Reads the pipeline configuration from `file`: `config[key]` of a Pulumi stack file, or the
+ * whole file; checked against the one pipeline schema (the stack config form).
+ */
 export function readPipelineConfigFile(
   file: string,
   key = 'jobforge:imagePipeline',
@@ -44,11 +48,8 @@ export function readPipelineConfigFile(
       `'--config' must hold the pipeline configuration (ecr, policy, template, git) or a Pulumi stack file with config.${key}, got ${JSON.stringify(file)}`,
     );
   }
-  if (value.template?.yaml === undefined) {
-    throw new Error(
-      `'--config' template must be a YAML template (template.yaml), got none in ${JSON.stringify(file)}`,
-    );
-  }
+  // The one pipeline schema (as the Pulumi stack config reader): shapes, limits, enums, defaults.
+  parseWithSchema(pipelineSchema().stackConfig, value, fromStack !== undefined ? key : 'config');
   return value;
 }
 

@@ -5,7 +5,14 @@ import type { RE2JS } from 're2js';
 const semverLib = (): typeof semver => require('semver') as typeof semver;
 const re2js = (): typeof import('re2js') => require('re2js') as typeof import('re2js');
 import { toDnsLabel } from '../dns-name';
-import type { DetectedImage, ImageCandidate, PatternPolicy, SelectionPolicy, SortOrder } from './types';
+import { parseWithSchema, pipelineSchema } from './schema';
+import type {
+  DetectedImage,
+  ImageCandidate,
+  ResolvedSelectionPolicy,
+  SelectionPolicy,
+  SortOrder,
+} from './types';
 
 /**
  * Tag selection, with the semantics of Flux's ImagePolicy (image-reflector-controller,
@@ -17,12 +24,15 @@ import type { DetectedImage, ImageCandidate, PatternPolicy, SelectionPolicy, Sor
  *   `||`-group of the range only when some version in that group has a prerelease itself
  *   (Masterminds/semver, which Flux uses): `>=1.0.0` never picks `1.1.0-rc.1`, `>=1.0.0-0` does,
  *   for any major/minor/patch. Commas are AND, as in Masterminds.
- * - alphabetical: `asc` picks the greatest tag in byte order, `desc` the smallest.
- * - numerical: `asc` picks the largest number, `desc` the smallest; tags that are not numbers
+ * - `order` follows the seed's ImageResourcePolicy, not Flux: `desc` (the default) picks the
+ *   highest value (the latest), `asc` the lowest. Flux's `order: asc` is jobforge's `desc`.
+ * - alphabetical: `desc` picks the greatest tag in byte order, `asc` the smallest.
+ * - numerical: `desc` picks the largest number, `asc` the smallest; tags that are not numbers
  *   are ignored (Flux fails the whole policy instead; filter with `pattern` to be explicit).
  * - pattern: only tags matching the regex are considered; `extract` (Go-style `$1`, `${1}`,
  *   `$name`, `${name}`, or JavaScript's `$<name>`) gives the value that is ranked. Regexes have
  *   RE2 syntax and semantics, as Go's `regexp` in Flux, and match in linear time (re2js).
+ *   `extractPrefix: true` takes the first capture group as the tag prefix (the seed's rule).
  *
  * Ties (equal versions, e.g. `v1.0.0` and `1.0.0`, or the same tag in two repositories when
  * selecting across repositories) go to the later push, then the greater digest, then the
@@ -237,33 +247,18 @@ function parseNumber(value: string): number | undefined {
 
 const textCompare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-function orderOf(field: string, order: SortOrder | undefined): 1 | -1 {
-  if (order === undefined || order === 'asc') return 1;
-  if (order === 'desc') return -1;
-  throw new Error(`'${field}' must be 'asc' or 'desc', got ${show(order)}`);
-}
-
-const POLICY_KINDS = ['semver', 'alphabetical', 'numerical', 'pattern'] as const;
+/** `desc` (the default) picks the highest value, `asc` the lowest (the seed's ImageResourcePolicy). */
+const signOf = (order: SortOrder): 1 | -1 => (order === 'desc' ? 1 : -1);
 
 /**
- * Compiles (and so validates) a selection policy. Throws on: not exactly one of semver /
- * alphabetical / numerical / pattern, an invalid range, an invalid or unsafe regex, a bad
- * order, an extract template referring to a missing group.
+ * Compiles (and so validates) a selection policy: first the schema (exactly one of semver /
+ * alphabetical / numerical / pattern, `order`, `perRepository`, defaults), then an invalid
+ * range, an invalid regex, an extract template referring to a missing group, `extractPrefix`
+ * without a capture group.
  */
-export function compilePolicy(policy: SelectionPolicy, field = 'policy'): CompiledPolicy {
-  if (policy === null || typeof policy !== 'object') {
-    throw new Error(`'${field}' must be an object, got ${show(policy)}`);
-  }
-  const given = POLICY_KINDS.filter((k) => policy[k] !== undefined);
-  if (given.length !== 1) {
-    throw new Error(
-      `'${field}' must set exactly one of ${POLICY_KINDS.join(', ')}, got ${given.length === 0 ? 'none' : given.join(' and ')}`,
-    );
-  }
-  if (policy.perRepository !== undefined && typeof policy.perRepository !== 'boolean') {
-    throw new Error(`'${field}.perRepository' must be a boolean, got ${show(policy.perRepository)}`);
-  }
-  const perRepository = policy.perRepository ?? true;
+export function compilePolicy(input: SelectionPolicy, field = 'policy'): CompiledPolicy {
+  const policy = parseWithSchema(pipelineSchema().policy, input, field);
+  const perRepository = policy.perRepository;
   let prefixOf: (tag: string) => string | undefined = defaultTagPrefixOf;
 
   if (policy.semver) {
@@ -284,7 +279,7 @@ export function compilePolicy(policy: SelectionPolicy, field = 'policy'): Compil
     };
   }
   if (policy.alphabetical) {
-    const sign = orderOf(`${field}.alphabetical.order`, policy.alphabetical.order);
+    const sign = signOf(policy.alphabetical.order);
     return {
       perRepository,
       autoNumeric: false,
@@ -294,7 +289,7 @@ export function compilePolicy(policy: SelectionPolicy, field = 'policy'): Compil
     };
   }
   if (policy.numerical) {
-    const sign = orderOf(`${field}.numerical.order`, policy.numerical.order);
+    const sign = signOf(policy.numerical.order);
     return {
       perRepository,
       autoNumeric: false,
@@ -306,35 +301,27 @@ export function compilePolicy(policy: SelectionPolicy, field = 'policy'): Compil
       compare: (a, b) => sign * ((a as { number: number }).number - (b as { number: number }).number),
     };
   }
-  const pattern = policy.pattern as PatternPolicy;
-  if (pattern === null || typeof pattern !== 'object') {
-    throw new Error(`'${field}.pattern' must be an object, got ${show(pattern)}`);
-  }
+  const pattern = policy.pattern as NonNullable<ResolvedSelectionPolicy['pattern']>;
   const regex = compileTagRegex(pattern.regex, `${field}.pattern.regex`);
   const extract =
     pattern.extract === undefined
       ? undefined
       : parseReplacement(pattern.extract, regex, `${field}.pattern.extract`);
-  const extractPrefix =
-    pattern.extractPrefix === undefined
-      ? undefined
-      : parseReplacement(pattern.extractPrefix, regex, `${field}.pattern.extractPrefix`);
-  const sign = orderOf(`${field}.pattern.order`, pattern.order);
-  const compareAs = pattern.compareAs;
-  if (compareAs !== undefined && !['semver', 'numerical', 'alphabetical'].includes(compareAs)) {
+  if (pattern.extractPrefix && regex.groupCount === 0) {
     throw new Error(
-      `'${field}.pattern.compareAs' must be 'semver', 'numerical' or 'alphabetical', got ${show(compareAs)}`,
+      `'${field}.pattern.extractPrefix' takes the regex's first capture group, but '${field}.pattern.regex' has none, got ${show(pattern.regex)}`,
     );
   }
+  const sign = signOf(pattern.order);
+  const compareAs = pattern.compareAs;
   const extracted = (tag: string): string | undefined => {
     const m = regex.exec(tag);
     if (m === null) return undefined;
     return extract ? expand(extract, m) : tag;
   };
-  if (extractPrefix) {
+  if (pattern.extractPrefix) {
     prefixOf = (tag) => {
-      const m = regex.exec(tag);
-      const value = m === null ? '' : expand(extractPrefix, m);
+      const value = regex.exec(tag)?.group(1) ?? '';
       return value === '' ? undefined : value;
     };
   }

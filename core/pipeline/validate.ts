@@ -1,108 +1,62 @@
 import { resolveGitTarget } from '../git-writer';
-import { resolveEcrConfig } from '../io/ecr';
+import { resolveEcrConfig } from './repository-match';
+import type * as Z from 'zod';
+import { parseWithSchema, pipelineSchema } from './schema';
+import type { PipelineSchemas } from './schema';
 import { compilePolicy } from './select';
 import { compileTemplate, DEFAULT_FILE_NAME } from './render';
-import type { DedupConfig, ImagePipelineConfig, ResolvedPipelineConfig } from './types';
+import type { ImagePipelineConfig, ResolvedPipelineConfig } from './types';
+
+export { DEFAULT_DEDUP_CACHE_TTL_SECONDS, DEFAULT_TTL_DAYS } from './schema';
 
 /**
  * Validates a whole image pipeline configuration and applies its defaults, BEFORE any API
- * call: the ECR patterns and limits, the selection policy (semver range parsed, regexes
- * compiled by RE2, extract templates checked against the
- * regex's groups), the template (placeholders, variables, file names), the Git target (URL
- * without credentials, branch, managed path, auth shape, author, commit message), dedup and
- * TTL. The first problem throws an Error naming the field and the value received
- * (`'ecr.maxRepositories' must be an integer from 1 to 10000, got 0`); secrets are never echoed.
+ * call. First the one schema (schema.ts: shapes, types, enums, limits, unknown keys, exactly
+ * one pattern and one policy kind, defaults), then what a schema cannot say: the ECR globs
+ * compiled, the semver range parsed, regexes compiled by RE2, extract templates checked
+ * against the regex's groups, the template (placeholders, variables, file names), the Git
+ * target (URL without credentials, branch, managed path, auth, author, commit message). The
+ * first problem throws an Error naming the field and the value received
+ * (`'ecr.maxRepositories' must be an integer from 1 to 200, got 500`); secrets are never echoed.
  */
-
-const show = (value: unknown): string => JSON.stringify(value);
-
-/** Default of {@link ImagePipelineConfig.ttlDays}. */
-export const DEFAULT_TTL_DAYS = 7;
-/** Default of {@link DedupConfig.cacheTtlSeconds}. */
-export const DEFAULT_DEDUP_CACHE_TTL_SECONDS = 300;
-
-const KNOWN_KEYS: Record<string, readonly string[]> = {
-  '': ['ecr', 'policy', 'template', 'git', 'dedup', 'ttlDays'],
-  ecr: [
-    'region',
-    'repositoryPattern',
-    'imageNamePattern',
-    'imagePattern',
-    'maxRepositories',
-    'maxConcurrentScans',
-    'scanTimeoutSeconds',
-    'registryId',
-    'roleArn',
-    'endpoint',
-  ],
-  policy: ['perRepository', 'semver', 'alphabetical', 'numerical', 'pattern'],
-  template: ['fn', 'yaml', 'variables', 'namespace', 'fileName'],
-  git: ['url', 'branch', 'path', 'auth', 'author', 'commitMessage', 'maxPushAttempts'],
-  dedup: ['mode', 'kubeconfig', 'cacheTtlSeconds'],
-};
-
-/** Unknown keys are errors: a typo (`repositoryPatern`) must not silently scan everything. */
-function checkKeys(section: string, value: unknown): void {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new Error(`'${section || 'config'}' must be an object, got ${show(value)}`);
-  }
-  const known = KNOWN_KEYS[section];
-  for (const key of Object.keys(value)) {
-    if (!known.includes(key)) {
-      throw new Error(
-        `'${section ? `${section}.` : ''}${key}' is not a known setting (known: ${known.join(', ')})`,
-      );
-    }
-  }
-}
-
-function resolveDedup(dedup: DedupConfig | undefined): ResolvedPipelineConfig['dedup'] {
-  if (dedup === undefined) return undefined;
-  checkKeys('dedup', dedup);
-  const mode = dedup.mode ?? 'image';
-  if (mode !== 'image' && mode !== 'prefix') {
-    throw new Error(`'dedup.mode' must be 'image' or 'prefix', got ${show(mode)}`);
-  }
-  const cacheTtlSeconds = dedup.cacheTtlSeconds ?? DEFAULT_DEDUP_CACHE_TTL_SECONDS;
-  if (!Number.isInteger(cacheTtlSeconds) || cacheTtlSeconds < 0) {
-    throw new Error(`'dedup.cacheTtlSeconds' must be a non-negative integer, got ${show(cacheTtlSeconds)}`);
-  }
-  if (dedup.kubeconfig !== undefined && (typeof dedup.kubeconfig !== 'string' || dedup.kubeconfig === '')) {
-    throw new Error(`'dedup.kubeconfig' must be a kubeconfig path or content, got ${show(dedup.kubeconfig)}`);
-  }
-  return { ...dedup, mode, cacheTtlSeconds };
-}
-
-/** Validates `config` and applies defaults. Pure: no I/O, no API calls. */
 export function validatePipelineConfig(config: ImagePipelineConfig): ResolvedPipelineConfig {
-  checkKeys('', config);
-  for (const section of ['ecr', 'policy', 'template', 'git'] as const) {
-    if (config[section] === undefined) throw new Error(`'${section}' is required, got undefined`);
-    checkKeys(section, config[section]);
-  }
-  const ecr = resolveEcrConfig(config.ecr);
-  const compiled = compilePolicy(config.policy);
-  compileTemplate(config.template);
-  const git = resolveGitTarget(config.git);
-  const templateGit = { url: git.url, branch: git.branch, path: git.path };
-  const dedup = resolveDedup(config.dedup);
-  const ttlDays = config.ttlDays ?? DEFAULT_TTL_DAYS;
-  if (typeof ttlDays !== 'number' || !Number.isFinite(ttlDays) || ttlDays < 0) {
+  const parsed = parseWithSchema(pipelineSchema().pipelineConfig, config);
+  const ecr = resolveEcrConfig(parsed.ecr);
+  compilePolicy(parsed.policy);
+  compileTemplate(parsed.template);
+  const git = resolveGitTarget(parsed.git);
+  const dedup = parsed.dedup;
+  if (dedup?.kubeconfig !== undefined && dedup.kubeconfig.trim() === '') {
     throw new Error(
-      `'ttlDays' must be a non-negative number of days (0 keeps records forever), got ${show(ttlDays)}`,
+      `'dedup.kubeconfig' must be a kubeconfig path or content, got ${JSON.stringify(dedup.kubeconfig)}`,
     );
   }
   return {
     ecr,
-    policy: { ...config.policy, perRepository: compiled.perRepository },
+    policy: parsed.policy,
     template: {
-      ...config.template,
-      variables: { ...(config.template.variables ?? {}) },
-      fileName: config.template.fileName ?? DEFAULT_FILE_NAME,
-      git: templateGit,
+      ...parsed.template,
+      fileName: parsed.template.fileName ?? DEFAULT_FILE_NAME,
+      git: { url: git.url, branch: git.branch, path: git.path },
     },
     git,
     ...(dedup !== undefined ? { dedup } : {}),
-    ttlDays,
+    ttlDays: parsed.ttlDays,
   };
 }
+
+/**
+ * Validates the `spec` of an ImageResourcePolicy (the seed's custom resource) and applies its
+ * defaults: the one schema the CRD is derived from, then the ECR globs and the selection policy
+ * compiled (regex, range, extract, extractPrefix), which the apiserver cannot check. Field
+ * names in errors are relative to `spec` (`'ecrRepository.maxRepositories' must be …`).
+ */
+export function validateImageResourcePolicySpec(spec: unknown): ImageResourcePolicyResolvedSpec {
+  const parsed = parseWithSchema(pipelineSchema().imageResourcePolicySpec, spec);
+  resolveEcrConfig(parsed.ecrRepository, 'ecrRepository');
+  compilePolicy(parsed.policy, 'policy');
+  return parsed;
+}
+
+/** An ImageResourcePolicy `spec` with its defaults applied (what the apiserver stores). */
+export type ImageResourcePolicyResolvedSpec = Z.output<PipelineSchemas['imageResourcePolicySpec']>;

@@ -1,4 +1,5 @@
-import { resolveEcrConfig, scanEcr } from '../../core/io/ecr';
+import { resolveEcrConfig } from '../../core/pipeline/repository-match';
+import { scanEcr } from '../../core/io/ecr';
 import { selectImages } from '../../core/pipeline/select';
 import { createRepository, motoEcrClient, putImage, useMotoCredentials } from '../support/ecr-seed';
 import { e2eEnv } from '../support/e2e-env';
@@ -89,7 +90,12 @@ describe('scanEcr against moto (real ECR API server)', () => {
   test('an unreachable endpoint fails with the API named', async () => {
     await expect(
       scanEcr(
-        resolveEcrConfig({ region: 'eu-west-1', endpoint: 'http://127.0.0.1:9', scanTimeoutSeconds: 20 }),
+        resolveEcrConfig({
+          region: 'eu-west-1',
+          repositoryPattern: '**',
+          endpoint: 'http://127.0.0.1:9',
+          scanTimeout: '20s',
+        }),
       ),
     ).rejects.toThrow(/^ECR DescribeRepositories failed: /);
   });
@@ -120,7 +126,11 @@ describe('throttling', () => {
     try {
       const port = (server.address() as import('node:net').AddressInfo).port;
       const result = await scanEcr(
-        resolveEcrConfig({ region: 'eu-west-1', endpoint: `http://127.0.0.1:${port}` }),
+        resolveEcrConfig({
+          region: 'eu-west-1',
+          repositoryPattern: '**',
+          endpoint: `http://127.0.0.1:${port}`,
+        }),
       );
       expect(requests).toBe(3);
       expect(result.apiCalls).toEqual({ describeRepositories: 1, describeImages: 0, total: 1 });

@@ -88,7 +88,7 @@ describe('ImagePipeline Git credentials', () => {
       program: async () => {
         const p = new ImagePipeline('images', {
           ecr: { region: 'us-east-1', repositoryPattern: 'auth/*', endpoint: env.motoEndpoint },
-          policy: { semver: { range: '>=1.0.0' } },
+          policy: { perRepository: true, semver: { range: '>=1.0.0' } },
           template: { yaml: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: "{{ .ServiceName }}"\n' },
           git: { url, path: 'apps', auth },
         });

@@ -68,7 +68,7 @@ describe('ImagePipeline state: template function encrypted, records expiring aft
       program: async () => {
         const pipeline = new ImagePipeline('images', {
           ecr: { region: 'us-east-1', repositoryPattern: 'state-check/*', endpoint: env.motoEndpoint },
-          policy: { semver: { range: '>=1.0.0' } },
+          policy: { perRepository: true, semver: { range: '>=1.0.0' } },
           template: {
             fn: (image) => ({
               apiVersion: 'v1',

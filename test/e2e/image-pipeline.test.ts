@@ -129,7 +129,7 @@ describe('ImagePipeline: pulumi up against moto, a real apiserver and a bare Git
       program: async () => {
         const pipeline = new ImagePipeline('images', {
           ecr: { region: 'us-east-1', repositoryPattern: 'team-a/*', endpoint: env.motoEndpoint },
-          policy: { semver: { range: '>=1.0.0' } },
+          policy: { perRepository: true, semver: { range: '>=1.0.0' } },
           template,
           git: { url: remote.url, branch: 'main', path: 'clusters/dev' },
           dedup: { mode: 'image', kubeconfig: env.kubeconfig, cacheTtlSeconds: 60 },

@@ -27,6 +27,16 @@ describe('image resource controller CRDs on a real apiserver', () => {
       scanTimeout: '5m',
     });
     expect(stored.spec.policy).toMatchObject({ perRepository: false });
+    // order defaults to desc (the latest), extractPrefix to false: the validator's defaults too
+    const pattern = (await dryRunObject(
+      e2eEnv().kubeconfig,
+      policy({ policy: { pattern: { regex: '^(dev|prod)-(\\d+)$' } } }),
+    )) as KubeObject & { spec: { policy: Record<string, unknown> } };
+    expect(pattern.spec.policy.pattern).toEqual({
+      regex: '^(dev|prod)-(\\d+)$',
+      extractPrefix: false,
+      order: 'desc',
+    });
     expect(stored.spec).toMatchObject({ ttlDays: 7, suspend: false });
   });
 
@@ -43,6 +53,27 @@ describe('image resource controller CRDs on a real apiserver', () => {
     ],
     ['ttlDays above 365', { ttlDays: 400 }, 'spec.ttlDays'],
     ['an unknown order', { policy: { alphabetical: { order: 'up' } } }, 'spec.policy.alphabetical.order'],
+    // the seed's types and limits, the same as the validator's (one schema)
+    [
+      'extractPrefix as a replacement string',
+      { policy: { pattern: { regex: '^(dev)-', extractPrefix: '$1' } } },
+      'spec.policy.pattern.extractPrefix',
+    ],
+    [
+      'maxConcurrentScans above 50',
+      { ecrRepository: { region: 'us-east-1', repositoryPattern: 'a/*', maxConcurrentScans: 51 } },
+      'spec.ecrRepository.maxConcurrentScans',
+    ],
+    [
+      'a scanTimeout above 24h',
+      { ecrRepository: { region: 'us-east-1', repositoryPattern: 'a/*', scanTimeout: '25h' } },
+      'must be a duration from 1s to 24h',
+    ],
+    [
+      'a region that is not one',
+      { ecrRepository: { region: 'Europe', repositoryPattern: 'a/*' } },
+      'spec.ecrRepository.region',
+    ],
   ])('rejects %s', async (_name, spec, message) => {
     await expect(dryRunObject(e2eEnv().kubeconfig, policy(spec))).rejects.toThrow(message);
   });

@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { stringify } from 'yaml';
+import { parse as parseYaml, stringify } from 'yaml';
 import { createRepository, motoEcrClient, putImage } from '../support/ecr-seed';
 import { applyObject } from '../support/kube-api';
 import { e2eEnv, resetMoto } from '../support/e2e-env';
@@ -70,10 +70,11 @@ describe('jobforge pipeline-plan', () => {
           'jobforge:imagePipeline': {
             ecr: { region: 'us-east-1', repositoryPattern: 'plan/*', endpoint: env.motoEndpoint },
             policy: {
+              perRepository: true,
               pattern: {
                 regex: '^(?<env>prod)-(?<v>\\d+\\.\\d+\\.\\d+)$',
                 extract: '$<v>',
-                extractPrefix: '$<env>',
+                extractPrefix: true,
                 compareAs: 'semver',
               },
             },
@@ -119,5 +120,19 @@ describe('jobforge pipeline-plan', () => {
     const res = await jobforge(['pipeline-plan', '--config', path.join(dir, 'empty.yaml')], {});
     expect(res.code).toBe(1);
     expect(res.stderr).toContain("jobforge: '--config' must hold the pipeline configuration");
+  });
+
+  it('checks the file against the one pipeline schema, naming the field', async () => {
+    const file = path.join(dir, 'Pulumi.plan.yaml');
+    const stack = parseYaml(fs.readFileSync(file, 'utf8')) as {
+      config: Record<string, { ecr: Record<string, unknown> }>;
+    };
+    stack.config['jobforge:imagePipeline'].ecr.maxRepositories = 500;
+    fs.writeFileSync(path.join(dir, 'Pulumi.bad.yaml'), stringify(stack));
+    const res = await jobforge(['pipeline-plan', '--config', path.join(dir, 'Pulumi.bad.yaml')], {});
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(
+      "jobforge: 'jobforge:imagePipeline.ecr.maxRepositories' must be an integer from 1 to 200, got 500",
+    );
   });
 });

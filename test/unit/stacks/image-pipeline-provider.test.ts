@@ -66,7 +66,7 @@ const inputs = (
 ): ImagePipelineRunInputs => ({
   config: {
     ecr: { region: 'us-east-1', repositoryPattern: 'team-a/*' },
-    policy: { semver: { range: '>=1.0.0' } },
+    policy: { perRepository: true, semver: { range: '>=1.0.0' } },
     template: {
       yaml: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: "{{ .ServiceName }}"\ndata:\n  image: "{{ .FullImageName }}"\n',
     },

@@ -5,7 +5,8 @@ import {
   type DescribeRepositoriesCommandInput,
 } from '@aws-sdk/client-ecr';
 import picomatch from 'picomatch';
-import { compileEcrMatcher, resolveEcrConfig, scanEcr } from '../../../../core/io/ecr';
+import { compileEcrMatcher, resolveEcrConfig } from '../../../../core/pipeline/repository-match';
+import { scanEcr } from '../../../../core/io/ecr';
 import type { EcrClientLike, EcrConfig } from '../../../../core/pipeline/types';
 
 const ACCOUNT = '123456789012';
@@ -85,7 +86,15 @@ function fakeEcr(
   return { client, calls, peak: () => peak };
 }
 
-const config = (ecr: Partial<EcrConfig> = {}) => resolveEcrConfig({ region: 'eu-west-1', ...ecr });
+/** A resolved config; every repository (`**`) unless a pattern is given (the schema wants exactly one). */
+const config = (ecr: Partial<EcrConfig> = {}) =>
+  resolveEcrConfig({
+    region: 'eu-west-1',
+    ...((ecr.repositoryPattern ?? ecr.imageNamePattern ?? ecr.imagePattern)
+      ? {}
+      : { repositoryPattern: '**' }),
+    ...ecr,
+  });
 
 describe('scanEcr with a paginating (mocked) ECR client', () => {
   test('follows every nextToken of both APIs, asks 1000 per page, and counts the calls', async () => {
@@ -160,8 +169,8 @@ describe('scanEcr with a paginating (mocked) ECR client', () => {
   test('the overall timeout fails the scan with what it had done', async () => {
     const ecr = fakeEcr({ a: 1 }, { hang: true });
     const started = Date.now();
-    await expect(scanEcr(config({ scanTimeoutSeconds: 1 }), { client: ecr.client })).rejects.toThrow(
-      "ECR scan exceeded 'ecr.scanTimeoutSeconds' (1 s) after scanning 0 of 0 matching repositories (1 API calls)",
+    await expect(scanEcr(config({ scanTimeout: '1s' }), { client: ecr.client })).rejects.toThrow(
+      "ECR scan exceeded 'ecr.scanTimeout' (1s) after scanning 0 of 0 matching repositories (1 API calls)",
     );
     expect(Date.now() - started).toBeLessThan(3000);
   });

@@ -39,7 +39,7 @@ const stages: PipelineStages = {
     if (c.ecr.region === '') throw new Error(`'ecr.region' is required, got ""`);
     return {
       ...c,
-      ecr: { ...c.ecr, maxRepositories: 50, maxConcurrentScans: 10, scanTimeoutSeconds: 300 },
+      ecr: { ...c.ecr, maxRepositories: 50, maxConcurrentScans: 10, scanTimeout: '5m' },
       policy: { ...c.policy, perRepository: true },
       template: {
         ...c.template,

@@ -431,7 +431,7 @@ describe('seed placeholders: the Git target', () => {
 
   test('{{ .GitRepoURL }}, {{ .GitBranch }} and {{ .GitPath }} come from the validated Git target', () => {
     const config = validatePipelineConfig({
-      ecr: { region: 'eu-west-1' },
+      ecr: { region: 'eu-west-1', repositoryPattern: 'team-a/*' },
       policy: { semver: { range: '*' } },
       template: { yaml: application },
       git: { url: 'https://git.example.com/org/gitops.git', branch: 'release', path: 'clusters/dev' },

@@ -89,24 +89,24 @@ describe('semver policy', () => {
   });
 });
 
-describe('alphabetical and numerical policies', () => {
+describe('alphabetical and numerical policies (the seed: desc, the default, picks the highest)', () => {
   test.each([
     [['a', 'c', 'b'], undefined, 'c'],
-    [['a', 'c', 'b'], 'asc', 'c'],
-    [['a', 'c', 'b'], 'desc', 'a'],
-    [['RELEASE.2024-01-02', 'RELEASE.2024-11-02', 'RELEASE.2024-03-02'], 'asc', 'RELEASE.2024-11-02'],
+    [['a', 'c', 'b'], 'desc', 'c'],
+    [['a', 'c', 'b'], 'asc', 'a'],
+    [['RELEASE.2024-01-02', 'RELEASE.2024-11-02', 'RELEASE.2024-03-02'], 'desc', 'RELEASE.2024-11-02'],
     // byte order, as Go's sort.Strings: uppercase sorts before lowercase
-    [['Zeta', 'alpha'], 'asc', 'alpha'],
+    [['Zeta', 'alpha'], 'desc', 'alpha'],
   ] as const)('alphabetical %j %s picks %s', (tags, order, expected) => {
     expect(pick([...tags], { alphabetical: order ? { order } : {} })).toBe(expected);
   });
 
   test.each([
-    [['1', '10', '9'], 'asc', '10'],
-    [['1', '10', '9'], 'desc', '1'],
-    [['1.5', '1.25', 'latest'], 'asc', '1.5'],
-    [['-3', '2', '0x10'], 'desc', '-3'],
-    [['latest', 'main'], 'asc', undefined],
+    [['1', '10', '9'], 'desc', '10'],
+    [['1', '10', '9'], 'asc', '1'],
+    [['1.5', '1.25', 'latest'], 'desc', '1.5'],
+    [['-3', '2', '0x10'], 'asc', '-3'],
+    [['latest', 'main'], 'desc', undefined],
   ] as const)('numerical %j %s picks %s', (tags, order, expected) => {
     expect(pick([...tags], { numerical: { order } })).toBe(expected);
   });
@@ -134,7 +134,7 @@ describe('pattern policy', () => {
   });
   test('numbered group extraction', () => {
     expect(pick(tags, { pattern: { regex: '^[a-z]+-(\\d+)-', extract: '$1' } })).toBe('dev-200-aaa');
-    expect(pick(tags, { pattern: { regex: '^[a-z]+-(\\d+)-', extract: '$1', order: 'desc' } })).toBe(
+    expect(pick(tags, { pattern: { regex: '^[a-z]+-(\\d+)-', extract: '$1', order: 'asc' } })).toBe(
       'prod-5-zzz',
     );
   });
@@ -150,11 +150,19 @@ describe('pattern policy', () => {
       'app-v1.9.0',
     );
   });
-  test('extractPrefix sets the tag prefix; the default prefix is the text before - _ or .', () => {
+  test('extractPrefix: true takes the first capture group as the tag prefix (the seed); the default prefix is the text before - _ or .', () => {
     const [image] = selectImages([candidate('staging-42')], {
-      pattern: { regex: '^(?<env>dev|staging|prod)-(?<n>\\d+)$', extract: '$n', extractPrefix: '$env' },
+      pattern: { regex: '^(?<env>dev|staging|prod)-(?<n>\\d+)$', extract: '$n', extractPrefix: true },
     });
     expect(image.tagPrefix).toBe('staging');
+    const [seed] = selectImages([candidate('prod-v1.2.3')], {
+      pattern: { regex: '^(dev|staging|prod)-v\\d+\\.\\d+\\.\\d+$', extractPrefix: true },
+    });
+    expect(seed.tagPrefix).toBe('prod');
+    const [off] = selectImages([candidate('staging-42')], {
+      pattern: { regex: '^(dev|staging|prod)-(\\d+)$', extractPrefix: false },
+    });
+    expect(off.tagPrefix).toBe('staging');
     expect(defaultTagPrefixOf('prod-1.2.3')).toBe('prod');
     expect(defaultTagPrefixOf('dev_abc')).toBe('dev');
     expect(defaultTagPrefixOf('v1.2.3')).toBe('v1');
@@ -222,8 +230,8 @@ describe('per repository or across repositories', () => {
     candidate('1.1.0', { repository: 'team-a/web' }),
     candidate('latest', { repository: 'team-a/db' }),
   ];
-  test('per repository (default): best tag of each repository with a qualifying tag, sorted', () => {
-    const selected = selectImages(cands, { semver: { range: '^1' } });
+  test('perRepository: true: best tag of each repository with a qualifying tag, sorted', () => {
+    const selected = selectImages(cands, { perRepository: true, semver: { range: '^1' } });
     expect(selected.map((i) => `${i.repository}:${i.tag}`)).toEqual(['team-a/api:1.2.0', 'team-a/web:1.1.0']);
     expect(selected[0]).toEqual({
       repository: 'team-a/api',
@@ -237,7 +245,8 @@ describe('per repository or across repositories', () => {
       serviceName: 'api',
     });
   });
-  test('across repositories: one image; a tie between repositories is deterministic', () => {
+  test('across repositories (the default, as the seed): one image; a tie between repositories is deterministic', () => {
+    expect(selectImages(cands, { semver: { range: '^1' } }).map((i) => i.tag)).toEqual(['1.2.0']);
     expect(selectImages(cands, { perRepository: false, semver: { range: '^1' } }).map((i) => i.tag)).toEqual([
       '1.2.0',
     ]);

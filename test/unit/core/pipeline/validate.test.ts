@@ -19,9 +19,9 @@ describe('validatePipelineConfig', () => {
         repositoryPattern: 'team-a/*',
         maxRepositories: 50,
         maxConcurrentScans: 10,
-        scanTimeoutSeconds: 300,
+        scanTimeout: '5m',
       },
-      policy: { semver: { range: '>=1.0.0' }, perRepository: true },
+      policy: { semver: { range: '>=1.0.0' }, perRepository: false },
       template: {
         yaml: TEMPLATE,
         variables: {},
@@ -43,16 +43,34 @@ describe('validatePipelineConfig', () => {
     });
   });
 
-  test('ttlDays 0 is accepted: records are kept forever, as documented', () => {
+  test('ttlDays 0 is accepted: records are kept forever, as documented; whole days up to 365, as the CRD', () => {
     expect(validatePipelineConfig({ ...base, ttlDays: 0 }).ttlDays).toBe(0);
-    expect(validatePipelineConfig({ ...base, ttlDays: 0.5 }).ttlDays).toBe(0.5);
+    expect(validatePipelineConfig({ ...base, ttlDays: 365 }).ttlDays).toBe(365);
+    expect(() => validatePipelineConfig({ ...base, ttlDays: 0.5 })).toThrow(
+      "'ttlDays' must be an integer from 0 to 365, got 0.5",
+    );
+  });
+
+  test("the seed's defaults: perRepository false, order desc, extractPrefix false, scanTimeout 5m", () => {
+    const resolved = validatePipelineConfig({
+      ...base,
+      policy: { pattern: { regex: '^(dev|prod)-(\\d+)$', extract: '$2' } },
+    });
+    expect(resolved.policy).toEqual({
+      perRepository: false,
+      pattern: { regex: '^(dev|prod)-(\\d+)$', extract: '$2', extractPrefix: false, order: 'desc' },
+    });
+    expect(validatePipelineConfig({ ...base, policy: { alphabetical: {} } }).policy.alphabetical).toEqual({
+      order: 'desc',
+    });
+    expect(validatePipelineConfig(base).ecr.scanTimeout).toBe('5m');
   });
 
   test.each([
     [{ ecr: { region: 'Europe' } }, '\'ecr.region\' must be an AWS region like eu-west-1, got "Europe"'],
     [
       { ecr: { region: 'eu-west-1', repositoryPattern: 'a/*', imagePattern: 'a/*:v*' } },
-      "'ecr' may set only one of repositoryPattern, imageNamePattern and imagePattern, got repositoryPattern and imagePattern",
+      "'ecr' must set exactly one of repositoryPattern, imageNamePattern, imagePattern, got repositoryPattern and imagePattern",
     ],
     [
       { ecr: { region: 'eu-west-1', repositoryPattern: 'Team/*' } },
@@ -63,16 +81,41 @@ describe('validatePipelineConfig', () => {
       '\'ecr.imagePattern\' contains " ", which cannot appear in what it matches; got "v 1"',
     ],
     [
+      { ecr: { region: 'eu-west-1' } },
+      "'ecr' must set exactly one of repositoryPattern, imageNamePattern, imagePattern, got none",
+    ],
+    [
       { ecr: { region: 'eu-west-1', maxRepositories: 0 } },
-      "'ecr.maxRepositories' must be an integer from 1 to 10000, got 0",
+      "'ecr.maxRepositories' must be an integer from 1 to 200, got 0",
+    ],
+    // the seed's limits (the CRD's): the core allowed 10000 and 100 before
+    [
+      { ecr: { region: 'eu-west-1', repositoryPattern: 'a/*', maxRepositories: 201 } },
+      "'ecr.maxRepositories' must be an integer from 1 to 200, got 201",
+    ],
+    [
+      { ecr: { region: 'eu-west-1', repositoryPattern: 'a/*', maxConcurrentScans: 51 } },
+      "'ecr.maxConcurrentScans' must be an integer from 1 to 50, got 51",
     ],
     [
       { ecr: { region: 'eu-west-1', maxConcurrentScans: 2.5 } },
-      "'ecr.maxConcurrentScans' must be an integer from 1 to 100, got 2.5",
+      "'ecr.maxConcurrentScans' must be an integer from 1 to 50, got 2.5",
     ],
     [
-      { ecr: { region: 'eu-west-1', scanTimeoutSeconds: -1 } },
-      "'ecr.scanTimeoutSeconds' must be an integer from 1 to 86400, got -1",
+      { ecr: { region: 'eu-west-1', repositoryPattern: 'a/*', scanTimeout: '0s' } },
+      '\'ecr.scanTimeout\' must be a Go duration from 1s to 24h (e.g. 90s, 5m), got "0s"',
+    ],
+    [
+      { ecr: { region: 'eu-west-1', repositoryPattern: 'a/*', scanTimeout: '25h' } },
+      '\'ecr.scanTimeout\' must be a Go duration from 1s to 24h (e.g. 90s, 5m), got "25h"',
+    ],
+    [
+      { ecr: { region: 'eu-west-1', repositoryPattern: 'a/*', scanTimeout: 300 } },
+      "'ecr.scanTimeout' must be a Go duration from 1s to 24h (e.g. 90s, 5m), got 300",
+    ],
+    [
+      { ecr: { region: 'eu-west-1', repositoryPattern: 'a/*', scanTimeoutSeconds: 300 } },
+      "'ecr.scanTimeoutSeconds' is not a known setting (known: region, registryId, repositoryPattern,",
     ],
     [
       { ecr: { region: 'eu-west-1', registryId: '123' } },
@@ -83,12 +126,12 @@ describe('validatePipelineConfig', () => {
       '\'ecr.roleArn\' must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got "role/x"',
     ],
     [
-      { ecr: { region: 'eu-west-1', endpoint: 'localhost:5000' } },
+      { ecr: { region: 'eu-west-1', repositoryPattern: 'a/*', endpoint: 'localhost:5000' } },
       '\'ecr.endpoint\' must be an http(s) URL without credentials, got "localhost:5000"',
     ],
     [
       { ecr: { region: 'eu-west-1', repositoryPatern: 'x' } },
-      "'ecr.repositoryPatern' is not a known setting (known: region, repositoryPattern,",
+      "'ecr.repositoryPatern' is not a known setting (known: region, registryId, repositoryPattern,",
     ],
     [
       { policy: { semver: { range: 'one point oh' } } },
@@ -105,6 +148,23 @@ describe('validatePipelineConfig', () => {
     [
       { policy: { semver: { range: '*' }, numerical: {} } },
       "'policy' must set exactly one of semver, alphabetical, numerical, pattern, got semver and numerical",
+    ],
+    // extractPrefix is the seed's boolean (the first capture group), no longer a replacement string
+    [
+      { policy: { pattern: { regex: '^(?<env>dev|prod)-', extractPrefix: '$<env>' } } },
+      '\'policy.pattern.extractPrefix\' must be a boolean, got "$<env>"',
+    ],
+    [
+      { policy: { pattern: { regex: '^dev-', extractPrefix: true } } },
+      "'policy.pattern.extractPrefix' takes the regex's first capture group, but 'policy.pattern.regex' has none, got \"^dev-\"",
+    ],
+    [
+      { policy: { alphabetical: { order: 'up' } } },
+      "'policy.alphabetical.order' must be 'asc' or 'desc', got \"up\"",
+    ],
+    [
+      { policy: { semver: { range: '*' }, perRepository: 'yes' } },
+      '\'policy.perRepository\' must be a boolean, got "yes"',
     ],
     [{ template: { yaml: 'a: {{ .Oops }}' } }, '\'template.yaml\': unknown placeholder ".Oops"'],
     [
@@ -133,12 +193,13 @@ describe('validatePipelineConfig', () => {
       "'git.path' must not contain '..', got \"apps/../../etc\"",
     ],
     [{ dedup: { mode: 'exact' } }, "'dedup.mode' must be 'image' or 'prefix', got \"exact\""],
-    [{ dedup: { cacheTtlSeconds: -5 } }, "'dedup.cacheTtlSeconds' must be a non-negative integer, got -5"],
-    [{ ttlDays: -1 }, "'ttlDays' must be a non-negative number of days (0 keeps records forever), got -1"],
     [
-      { ttlDays: '7' },
-      '\'ttlDays\' must be a non-negative number of days (0 keeps records forever), got "7"',
+      { dedup: { cacheTtlSeconds: -5 } },
+      "'dedup.cacheTtlSeconds' must be an integer from 0 to 86400, got -5",
     ],
+    [{ ttlDays: -1 }, "'ttlDays' must be an integer from 0 to 365, got -1"],
+    [{ ttlDays: 366 }, "'ttlDays' must be an integer from 0 to 365, got 366"],
+    [{ ttlDays: '7' }, '\'ttlDays\' must be an integer from 0 to 365, got "7"'],
     [{ git: undefined }, "'git' is required, got undefined"],
   ])('%j is rejected', (part, message) => {
     expect(() => validatePipelineConfig(withPart(part))).toThrow(message);
