@@ -17,7 +17,7 @@ import type { GitAuth, TemplateFunction } from './types';
  * (S-mishina/image-resource-controller): `perRepository` defaults to false, `order: desc` picks
  * the highest (latest) value, `extractPrefix: true` takes the regex's first capture group,
  * `maxRepositories` 1–200, `maxConcurrentScans` 1–50, `scanTimeout` a Go duration, `ttlDays`
- * 0–365.
+ * 0–365 (fractions allowed).
  *
  * zod is loaded on first use (`pipelineSchema()`), so that `require('jobforge')` stays cheap
  * (test/integration/package-entry.test.ts).
@@ -357,10 +357,14 @@ function build(z: typeof Z) {
     'Skipping images the cluster already runs.',
   );
 
-  const ttlDays = int(
-    LIMITS.ttlDays,
-    'Days after which detected images no longer selected are dropped; 0 keeps them.',
-  ).default(DEFAULT_TTL_DAYS);
+  // Days, fractions allowed (the seed has int32; a number admits every seed value, and short TTLs).
+  const ttlDaysError = `must be a number of days from ${LIMITS.ttlDays.min} to ${LIMITS.ttlDays.max} (0 keeps records forever)`;
+  const ttlDays = z
+    .number({ error: ttlDaysError })
+    .min(LIMITS.ttlDays.min, { error: ttlDaysError })
+    .max(LIMITS.ttlDays.max, { error: ttlDaysError })
+    .meta({ description: 'Days after which detected images no longer selected are dropped; 0 keeps them.' })
+    .default(DEFAULT_TTL_DAYS);
 
   /** The whole pipeline configuration (ImageResourcePolicy + ResourceTemplate + Git target). */
   const pipelineConfig = obj(

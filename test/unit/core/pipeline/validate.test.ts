@@ -43,12 +43,10 @@ describe('validatePipelineConfig', () => {
     });
   });
 
-  test('ttlDays 0 is accepted: records are kept forever, as documented; whole days up to 365, as the CRD', () => {
+  test('ttlDays 0 is accepted: records are kept forever, as documented; days up to 365, as the CRD', () => {
     expect(validatePipelineConfig({ ...base, ttlDays: 0 }).ttlDays).toBe(0);
+    expect(validatePipelineConfig({ ...base, ttlDays: 0.5 }).ttlDays).toBe(0.5);
     expect(validatePipelineConfig({ ...base, ttlDays: 365 }).ttlDays).toBe(365);
-    expect(() => validatePipelineConfig({ ...base, ttlDays: 0.5 })).toThrow(
-      "'ttlDays' must be an integer from 0 to 365, got 0.5",
-    );
   });
 
   test("the seed's defaults: perRepository false, order desc, extractPrefix false, scanTimeout 5m", () => {
@@ -197,9 +195,12 @@ describe('validatePipelineConfig', () => {
       { dedup: { cacheTtlSeconds: -5 } },
       "'dedup.cacheTtlSeconds' must be an integer from 0 to 86400, got -5",
     ],
-    [{ ttlDays: -1 }, "'ttlDays' must be an integer from 0 to 365, got -1"],
-    [{ ttlDays: 366 }, "'ttlDays' must be an integer from 0 to 365, got 366"],
-    [{ ttlDays: '7' }, '\'ttlDays\' must be an integer from 0 to 365, got "7"'],
+    [{ ttlDays: -1 }, "'ttlDays' must be a number of days from 0 to 365 (0 keeps records forever), got -1"],
+    [{ ttlDays: 366 }, "'ttlDays' must be a number of days from 0 to 365 (0 keeps records forever), got 366"],
+    [
+      { ttlDays: '7' },
+      '\'ttlDays\' must be a number of days from 0 to 365 (0 keeps records forever), got "7"',
+    ],
     [{ git: undefined }, "'git' is required, got undefined"],
   ])('%j is rejected', (part, message) => {
     expect(() => validatePipelineConfig(withPart(part))).toThrow(message);
