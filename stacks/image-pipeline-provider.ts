@@ -1,40 +1,22 @@
 /**
- * The implementation of the ImagePipeline dynamic provider. This module is loaded with
- * require() INSIDE the provider process (see stacks/image-pipeline.ts), so every client (ECR,
- * Kubernetes, git) is created here, at call time, from plain inputs. Credentials are read here
- * from the environment or the stack's Pulumi config, never taken from inputs.
+ * The implementation of the ImagePipeline dynamic provider: a thin adapter from resource inputs
+ * to the pipeline in core (core/io/pipeline-run.ts). This module is loaded with require() INSIDE
+ * the provider process (see stacks/image-pipeline.ts), so every client (ECR, Kubernetes, git) is
+ * created at call time, from plain inputs. Credentials are read from the environment or the
+ * stack's Pulumi config (core/io/git-credentials.ts), never taken from inputs.
  */
 import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import type * as pulumi from '@pulumi/pulumi';
-import type {
-  DetectedImage,
-  GitAuth,
-  ImagePipelineConfig,
-  ResolvedPipelineConfig,
-  TemplateConfig,
-  TemplateFunction,
-} from '../core/pipeline/types';
-import {
-  applyPlan,
-  DetectedRecord,
-  PipelineIo,
-  PipelineOutputs,
-  PipelinePlan,
-  PipelineStages,
-  planChangesState,
-  planPipeline,
-} from '../core/pipeline/plan';
-import { compilePolicy, selectImages } from '../core/pipeline/select';
-import { compileTemplate, CompiledTemplate } from '../core/pipeline/render';
+import type { ImagePipelineConfig, TemplateFunction } from '../core/pipeline/types';
+import { planChangesState } from '../core/pipeline/plan';
+import type { DetectedRecord, PipelinePlan } from '../core/pipeline/plan';
 import { validatePipelineConfig } from '../core/pipeline/validate';
-import { scanEcr } from '../core/io/ecr';
-import { listGitFiles } from '../core/git-tree';
-import { gitAuthSecrets, redactUrl } from '../core/git-auth';
-import { writeGitFiles } from '../core/git-writer';
-import { kubeWorkloadLister, WorkloadIndexCache } from '../core/workload-index';
-import type { GitAuthSource, ImagePipelineRunInputs, ImagePipelineRunOutputs } from './image-pipeline';
+import { redactUrl } from '../core/git-auth';
+import { checkAuthSource, resolveGitAuth } from '../core/io/git-credentials';
+import { planPipelineRun, runPipelineRun } from '../core/io/pipeline-run';
+import type { PipelineRunOptions } from '../core/io/pipeline-run';
+import type { ImagePipelineRunInputs, ImagePipelineRunOutputs } from './image-pipeline';
 
 /** The stack config the provider was configured with (Pulumi calls `configure` once per process). */
 let stackConfig: { get(key: string): string | undefined } | undefined;
@@ -77,10 +59,7 @@ export async function diff(
   if (inputsChanged || hasUnknowns(news)) return { changes: true };
   return guard(news, async (secrets) => {
     const previous = olds.detected ?? [];
-    const plan = await planPipeline(toPipelineConfig(news), stages(), io(news, secrets), {
-      previous,
-      tagPrefixOf: tagPrefixOf(news),
-    });
+    const plan = await planPipelineRun(toPipelineConfig(news), runOptions(news, secrets, previous));
     return { changes: planChangesState(plan, previous) };
   });
 }
@@ -119,10 +98,7 @@ export async function planFromInputs(
   checkKubeconfigInput(inputs);
   checkAuthSource(inputs.gitAuth);
   return guard(inputs, (secrets) =>
-    planPipeline(toPipelineConfig(inputs), stages(), io(inputs, secrets), {
-      previous,
-      tagPrefixOf: tagPrefixOf(inputs),
-    }),
+    planPipelineRun(toPipelineConfig(inputs), runOptions(inputs, secrets, previous)),
   );
 }
 
@@ -131,69 +107,25 @@ async function run(
   previous: DetectedRecord[],
 ): Promise<ImagePipelineRunOutputs> {
   return guard(inputs, async (secrets) => {
-    const theIo = io(inputs, secrets);
-    const plan = await planPipeline(toPipelineConfig(inputs), stages(), theIo, {
-      previous,
-      tagPrefixOf: tagPrefixOf(inputs),
-    });
-    const outputs: PipelineOutputs = await applyPlan(plan, theIo);
+    const outputs = await runPipelineRun(toPipelineConfig(inputs), runOptions(inputs, secrets, previous));
     return jsonSafe({ ...inputs, ...outputs });
   });
 }
 
 // ---------------------------------------------------------------------------------------------
 
-/** The real pure stages; a compiled template is reused for every image of a run. */
-function stages(): PipelineStages {
-  const compiled = new WeakMap<TemplateConfig, CompiledTemplate>();
+/** The previous records and the Git credentials (from the env or the stack config) of a run. */
+function runOptions(
+  inputs: ImagePipelineRunInputs,
+  secrets: string[],
+  previous: readonly DetectedRecord[],
+): PipelineRunOptions {
+  const source = inputs.gitAuth;
   return {
-    validate: validatePipelineConfig,
-    select: selectImages,
-    render(template: TemplateConfig, image: DetectedImage) {
-      let c = compiled.get(template);
-      if (!c) compiled.set(template, (c = compileTemplate(template)));
-      return c.render(image);
-    },
+    previous,
+    secrets,
+    gitAuth: source ? () => resolveGitAuth(source, (key) => stackConfig?.get(key)) : undefined,
   };
-}
-
-/** Workload indexes survive between diff and update (one provider process per `pulumi up`). */
-const indexCaches = new Map<string, WorkloadIndexCache>();
-
-function io(inputs: ImagePipelineRunInputs, secrets: string[]): PipelineIo {
-  let auth: GitAuth | undefined;
-  const gitAuth = (): GitAuth | undefined => {
-    if (inputs.gitAuth && !auth) {
-      auth = resolveGitAuth(inputs.gitAuth);
-      secrets.push(...gitAuthSecrets(auth));
-    }
-    return auth;
-  };
-  return {
-    scan: (ecr) => scanEcr(ecr),
-    async workloadIndex(dedup) {
-      const key = stableJson([dedup.kubeconfig ?? '', dedup.cacheTtlSeconds, inputs.config.policy]);
-      let cache = indexCaches.get(key);
-      if (!cache) {
-        cache = new WorkloadIndexCache(kubeWorkloadLister(dedup.kubeconfig), {
-          cacheTtlSeconds: dedup.cacheTtlSeconds,
-          tagPrefixOf: tagPrefixOf(inputs),
-        });
-        indexCaches.set(key, cache);
-      }
-      const got = await cache.get();
-      return { index: got.index, apiCalls: got.apiCalls };
-    },
-    listGitFiles: async (git) => new Set(await listGitFiles(withAuth(git, gitAuth()))),
-    writeGitFiles: (git, files) => writeGitFiles(withAuth(git, gitAuth()), files, { mode: 'add-only' }),
-  };
-}
-
-function withAuth(
-  git: ResolvedPipelineConfig['git'],
-  auth: GitAuth | undefined,
-): ResolvedPipelineConfig['git'] {
-  return auth ? { ...git, auth } : git;
 }
 
 /** The pipeline configuration the core takes, from the resource inputs. */
@@ -208,11 +140,6 @@ export function toPipelineConfig(inputs: ImagePipelineRunInputs, fn?: TemplateFu
     ...(c.dedup ? { dedup: c.dedup } : {}),
     ...(c.ttlDays !== undefined ? { ttlDays: c.ttlDays } : {}),
   };
-}
-
-function tagPrefixOf(inputs: ImagePipelineRunInputs): (tag: string) => string | undefined {
-  const compiled = compilePolicy(inputs.config.policy);
-  return (tag) => compiled.prefixOf(tag);
 }
 
 const loadedTemplates = new Map<string, TemplateFunction>();
@@ -241,94 +168,6 @@ export function loadTemplateFunction(serialized: { text: string; exportName: str
 // ---------------------------------------------------------------------------------------------
 // Credentials: read here, at call time; redacted from every error.
 // ---------------------------------------------------------------------------------------------
-
-function readSecret(envName: string | undefined, configKey: string | undefined, what: string): string {
-  if (configKey !== undefined) {
-    const v = stackConfig?.get(configKey);
-    if (v === undefined || v === '') {
-      throw new Error(`'git.auth' ${what}: Pulumi config key ${JSON.stringify(configKey)} is not set`);
-    }
-    return v;
-  }
-  const name = envName as string;
-  const v = process.env[name];
-  if (v === undefined || v === '') {
-    throw new Error(`'git.auth' ${what}: environment variable ${name} is not set`);
-  }
-  return v;
-}
-
-/** The Git credentials a source names, read from the environment, files or Pulumi config. */
-export function resolveGitAuth(source: GitAuthSource): GitAuth {
-  switch (source.type) {
-    case 'token':
-      return {
-        type: 'token',
-        token: readSecret(source.tokenEnv ?? 'JOBFORGE_GIT_TOKEN', source.tokenConfig, 'token'),
-        ...(source.username !== undefined ? { username: source.username } : {}),
-      };
-    case 'basic':
-      return {
-        type: 'basic',
-        username: readSecret(source.usernameEnv ?? 'JOBFORGE_GIT_USERNAME', undefined, 'username'),
-        password: readSecret(
-          source.passwordEnv ?? 'JOBFORGE_GIT_PASSWORD',
-          source.passwordConfig,
-          'password',
-        ),
-      };
-    case 'ssh': {
-      const privateKey =
-        source.privateKeyFile !== undefined
-          ? readFile(source.privateKeyFile, 'privateKeyFile')
-          : readSecret(
-              source.privateKeyEnv ?? 'JOBFORGE_GIT_SSH_KEY',
-              source.privateKeyConfig,
-              'private key',
-            );
-      const passphraseEnv = source.passphraseEnv ?? 'JOBFORGE_GIT_SSH_PASSPHRASE';
-      const passphrase = process.env[passphraseEnv];
-      const knownHosts =
-        source.knownHostsFile !== undefined
-          ? readFile(source.knownHostsFile, 'knownHostsFile')
-          : source.knownHosts;
-      if (knownHosts === undefined || knownHosts.trim() === '') {
-        throw new Error(
-          `'git.auth' ssh needs knownHosts or knownHostsFile (host keys are always checked), got none`,
-        );
-      }
-      return { type: 'ssh', privateKey, knownHosts, ...(passphrase ? { passphrase } : {}) };
-    }
-    default:
-      throw new Error(
-        `'git.auth.type' must be token, basic or ssh, got ${JSON.stringify((source as { type: unknown }).type)}`,
-      );
-  }
-}
-
-function readFile(path: string, field: string): string {
-  try {
-    return fs.readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new Error(
-      `'git.auth.${field}' cannot be read, got ${JSON.stringify(path)}: ${(err as NodeJS.ErrnoException).code}`,
-    );
-  }
-}
-
-function checkAuthSource(source: GitAuthSource | null): void {
-  if (source === null || source === undefined) return;
-  if (typeof source !== 'object' || !['token', 'basic', 'ssh'].includes((source as { type: string }).type)) {
-    throw new Error(`'git.auth.type' must be token, basic or ssh, got ${JSON.stringify(source)}`);
-  }
-  for (const [k, v] of Object.entries(source)) {
-    if (/^(token|password|privateKey|passphrase)$/.test(k)) {
-      throw new Error(
-        `'git.auth.${k}' must not be given as an input (it would be stored in the stack); name an environment variable or Pulumi config key instead, got a value of ${String(v).length} characters`,
-      );
-    }
-  }
-}
 
 function checkKubeconfigInput(inputs: ImagePipelineRunInputs): void {
   const kc = inputs.config.dedup?.kubeconfig;

@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { planFromInputs } from '../../stacks/image-pipeline-provider';
+import { redactUrl } from '../../core/git-auth';
+import { checkAuthSource, resolveGitAuth } from '../../core/io/git-credentials';
+import { planPipelineRun } from '../../core/io/pipeline-run';
 import { parseWithSchema, pipelineSchema } from '../../core/pipeline/schema';
 import type { ImagePipelineStackConfig } from '../../core/pipeline/schema';
 
@@ -53,21 +55,23 @@ export function readPipelineConfigFile(
   return value;
 }
 
-/** Plans the pipeline of `config` and returns the summary. */
+/** Plans the pipeline of `config` with the core's real I/O (core/io/pipeline-run.ts) and returns the summary. */
 export async function planPipelineFromConfig(config: ImagePipelineStackConfig): Promise<PipelinePlanSummary> {
   const { auth, ...git } = config.git;
-  const plan = await planFromInputs({
-    config: {
-      ecr: config.ecr,
-      policy: config.policy,
-      template: config.template,
-      git,
-      dedup: config.dedup,
-      ttlDays: config.ttlDays,
-    },
-    gitAuth: auth ?? null,
-    templateFn: null,
-  });
+  checkAuthSource(auth ?? null);
+  const secrets: string[] = [];
+  let plan;
+  try {
+    plan = await planPipelineRun(
+      { ...config, git },
+      { secrets, gitAuth: auth ? () => resolveGitAuth(auth) : undefined },
+    );
+  } catch (err) {
+    // Any credential read during the run leaves the message redacted.
+    let message = (err as Error)?.message ?? String(err);
+    for (const s of secrets) if (s.length >= 4) message = message.split(s).join('***');
+    throw new Error(`image pipeline: ${redactUrl(message)}`);
+  }
   return {
     detected: plan.detected.map((d) => d.fullImageName),
     wouldCreate: plan.toCreate.map((c) => c.file),
