@@ -104,3 +104,42 @@ describe('ImagePipeline', () => {
     expect(registered).toEqual([]);
   });
 });
+
+describe('imagePipelineArgsFromConfig (stack config, the one schema)', () => {
+  const { imagePipelineArgsFromConfig } =
+    require('../../../stacks/image-pipeline-config') as typeof import('../../../stacks/image-pipeline-config');
+  const set = (value: unknown): void =>
+    pulumi.runtime.setConfig('jobforge:imagePipeline', JSON.stringify(value));
+
+  test('plain stack config becomes the component args as written', () => {
+    const value = { ...base, git: { url: base.git.url, path: 'apps', auth: { type: 'token' } } };
+    set(value);
+    expect(imagePipelineArgsFromConfig(new pulumi.Config('jobforge'))).toEqual(value);
+  });
+
+  test.each<[string, Record<string, unknown>, string]>([
+    [
+      'a limit above the seed',
+      { ecr: { ...base.ecr, maxRepositories: 500 } },
+      "'jobforge:imagePipeline.ecr.maxRepositories' must be an integer from 1 to 200, got 500",
+    ],
+    [
+      'a template function slot',
+      { template: { namespace: 'apps' } },
+      "'jobforge:imagePipeline.template.yaml' is required, got undefined",
+    ],
+    [
+      'a token given as a value',
+      { git: { url: base.git.url, auth: { type: 'token', token: 's3cr3t-token' } } },
+      "'jobforge:imagePipeline.git.auth.token' is not a known setting",
+    ],
+    [
+      'an order that is not one',
+      { policy: { alphabetical: { order: 'latest' } } },
+      "'jobforge:imagePipeline.policy.alphabetical.order' must be 'asc' or 'desc', got \"latest\"",
+    ],
+  ])('rejects %s, naming the key and the field', (_name, override, message) => {
+    set({ ...base, ...override });
+    expect(() => imagePipelineArgsFromConfig(new pulumi.Config('jobforge'))).toThrow(message);
+  });
+});
