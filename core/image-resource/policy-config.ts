@@ -1,5 +1,5 @@
 import { parseGoDuration } from '../policy-sync/go-duration';
-import { resolveEcrConfig } from '../io/ecr';
+import { resolveEcrConfig } from '../pipeline/repository-match';
 import { compilePolicy } from '../pipeline/select';
 import { validatePipelineConfig } from '../pipeline/validate';
 import type {
@@ -50,10 +50,6 @@ function ecrOf(spec: ImageResourcePolicySpec, endpoint: string | undefined): Ima
   if (e === null || typeof e !== 'object') {
     throw new Error(`'spec.ecrRepository' must be an object, got ${show(e)}`);
   }
-  const scanTimeoutSeconds =
-    e.scanTimeout === undefined
-      ? undefined
-      : Math.ceil(parseGoDuration(String(e.scanTimeout), 'spec.ecrRepository.scanTimeout') / 1000);
   return {
     region: e.region,
     ...(e.registryId !== undefined ? { registryId: e.registryId } : {}),
@@ -62,7 +58,7 @@ function ecrOf(spec: ImageResourcePolicySpec, endpoint: string | undefined): Ima
     ...(e.imagePattern !== undefined ? { imagePattern: e.imagePattern } : {}),
     ...(e.maxRepositories !== undefined ? { maxRepositories: e.maxRepositories } : {}),
     ...(e.maxConcurrentScans !== undefined ? { maxConcurrentScans: e.maxConcurrentScans } : {}),
-    ...(scanTimeoutSeconds !== undefined ? { scanTimeoutSeconds } : {}),
+    ...(e.scanTimeout !== undefined ? { scanTimeout: e.scanTimeout } : {}),
     ...(spec.aws?.roleArn !== undefined && spec.aws.roleArn !== '' ? { roleArn: spec.aws.roleArn } : {}),
     ...(endpoint !== undefined ? { endpoint } : {}),
   };

@@ -114,7 +114,7 @@ describe('resolvePolicySpec (through the pipeline validator)', () => {
       spec({ ecrRepository: { region: 'eu-west-1', repositoryPattern: 'a/*', scanTimeout: '90s' } }),
     );
     expect(s).toMatchObject({ scanIntervalMs: 300_000, ttlDays: 7, suspend: false });
-    expect(s.ecr.scanTimeoutSeconds).toBe(90);
+    expect(s.ecr.scanTimeout).toBe('90s');
     expect(resolvePolicySpec(spec(), { defaultScanInterval: '30s' }).scanIntervalMs).toBe(30_000);
     expect(
       resolvePolicySpec(spec({ scanInterval: '2s' }), { defaultScanInterval: '30s' }).scanIntervalMs,
@@ -133,7 +133,7 @@ describe('resolvePolicySpec (through the pipeline validator)', () => {
     [
       'a bad scanTimeout',
       { ecrRepository: { region: 'eu-west-1', scanTimeout: 'soon' } },
-      "'spec.ecrRepository.scanTimeout' must be a duration",
+      "'spec.ecrRepository.scanTimeout' must be a Go duration from 1s to 24h",
     ],
     [
       'a bad scanInterval',
