@@ -15,6 +15,7 @@ import { DAEMON_JOB_PLURAL, JOBFORGE_GROUP } from '../core/daemon-job/daemon-job
 import { parseGoDuration } from '../core/policy-sync/go-duration';
 import { DaemonJobCrd } from './daemon-job-crd';
 import { validateContainerImage } from '../core/image-reference';
+import { JOBFORGE_IMAGE } from '../core/jobforge-image';
 import { ContainerResources, ImagePullPolicy, controllerPodSpec, validateImagePullPolicy } from './pod';
 import { checkInteger, checkPort } from '../core/k8s/field-checks';
 
@@ -26,8 +27,11 @@ const CONTROLLER_RESOURCES: ContainerResources = {
 
 /** Props of a {@link DaemonJobController}. */
 export interface DaemonJobControllerProps {
-  /** jobforge's image (its entrypoint is the `jobforge` CLI). */
-  readonly image: string;
+  /**
+   * The image to run: jobforge's (its entrypoint is the `jobforge` CLI).
+   * @default JOBFORGE_IMAGE - jobforge's image of this version
+   */
+  readonly image?: string;
   /** @default - Always for :latest or untagged images, else IfNotPresent */
   readonly imagePullPolicy?: ImagePullPolicy;
   /** Namespace of the controller (Deployment, ServiceAccount, Lease). @default 'jobforge-system' */
@@ -92,13 +96,14 @@ export class DaemonJobController extends Construct {
   public readonly namespace: string;
   public readonly name = DAEMON_JOB_CONTROLLER_NAME;
 
-  public constructor(scope: Construct, id: string, props: DaemonJobControllerProps) {
+  public constructor(scope: Construct, id: string, props: DaemonJobControllerProps = {}) {
     super(scope, id);
+    const image = props.image ?? JOBFORGE_IMAGE;
     const namespace = props.namespace ?? 'jobforge-system';
     const replicas = props.replicas ?? 2;
     const port = props.port ?? 8080;
     const leaseDuration = props.leaseDuration ?? '15s';
-    validateContainerImage('image', props.image);
+    validateContainerImage('image', image);
     validateDnsLabel('namespace', namespace);
     if (props.watchNamespace !== undefined) validateDnsLabel('watchNamespace', props.watchNamespace);
     checkInteger('replicas', replicas, 1);
@@ -169,7 +174,7 @@ export class DaemonJobController extends Construct {
           spec: controllerPodSpec({
             serviceAccountName: name,
             containerName: 'controller',
-            image: props.image,
+            image,
             imagePullPolicy: pullPolicy,
             args: ['controller', 'daemonjob'],
             env: [

@@ -1,5 +1,6 @@
 import { Testing } from 'cdk8s';
 import { DaemonJobController, DaemonJobControllerProps } from '../../../constructs/daemon-job-controller';
+import { JOBFORGE_IMAGE } from '../../../core/jobforge-image';
 
 const IMAGE = 'ghcr.io/example/jobforge:0.1.0';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -52,6 +53,14 @@ describe('DaemonJobController', () => {
       readOnlyRootFilesystem: true,
     });
     expect(ms).toMatchSnapshot();
+  });
+
+  test("the image defaults to jobforge's image of this version", () => {
+    const chart = Testing.chart();
+    new DaemonJobController(chart, 'Controller');
+    const [deployment] = byKind(Testing.synth(chart), 'Deployment');
+    expect(deployment.spec.template.spec.containers[0].image).toBe(JOBFORGE_IMAGE);
+    expect(JOBFORGE_IMAGE).toBe('ghcr.io/jobforge/jobforge:0.1.0');
   });
 
   test('watchNamespace: cluster-wide nodes only, the rest in a Role of that namespace', () => {
