@@ -38,6 +38,7 @@ export {
   DEFAULT_MAX_RESPONSE_BYTES,
   settingHint,
 } from './core/policy-sync/sync-settings';
+export * from './constructs/insights-report-cron-job';
 export * from './constructs/on-demand-job-runner';
 export * from './constructs/kyverno-policy-sync';
 export * from './constructs/image-resource-crds';

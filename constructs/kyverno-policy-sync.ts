@@ -9,7 +9,11 @@ import { JOBFORGE_IMAGE } from '../core/jobforge-image';
 import { PodSecurityContext } from 'cdk8s-plus-28/lib/imports/k8s';
 import { ContainerResources, ImagePullPolicy } from './pod';
 import { NetworkPolicyOptions } from './network-policy';
-import { InsightsSettings, OnDemandJobRunner } from './on-demand-job-runner';
+import {
+  FAIRWINDS_ON_DEMAND_JOB_RUNNER_IMAGE,
+  InsightsReportCronJob,
+  InsightsSettings,
+} from './insights-report-cron-job';
 
 /** Which program the CronJob runs. */
 export type KyvernoPolicySyncRunner = 'fairwinds' | 'jobforge';
@@ -177,7 +181,7 @@ export function syncIntervalToSchedule(interval: string): string {
 }
 
 /**
- * The Kyverno policy sync as a CronJob: an {@link OnDemandJobRunner} specialized for the
+ * The Kyverno policy sync as a CronJob: an {@link InsightsReportCronJob} specialized for the
  * `kyverno-policy-sync` job type, every 15 minutes by default, never overlapping, no retries of
  * a failed run (the next run converges), with least RBAC: a ClusterRole on kyverno.io
  * clusterpolicies and policies, and a Role on the Lease lock in its namespace. Settings as env:
@@ -186,7 +190,7 @@ export function syncIntervalToSchedule(interval: string): string {
  * `OWNER_ANNOTATION_KEY`, `OWNER_ANNOTATION_VALUE`). The jobforge runner also syncs the CEL
  * policy kinds of `policies.kyverno.io`.
  */
-export class KyvernoPolicySync extends OnDemandJobRunner {
+export class KyvernoPolicySync extends InsightsReportCronJob {
   /** The cron schedule derived from `syncInterval`. */
   public readonly schedule: string;
   /** The program the CronJob runs. */
@@ -262,7 +266,7 @@ export class KyvernoPolicySync extends OnDemandJobRunner {
         jobType: 'kyverno-policy-sync' as const,
         insights: props.insights,
         schedule,
-        image: props.image ?? (runner === 'jobforge' ? JOBFORGE_IMAGE : undefined),
+        image: props.image ?? (runner === 'jobforge' ? JOBFORGE_IMAGE : FAIRWINDS_ON_DEMAND_JOB_RUNNER_IMAGE),
         args: runner === 'jobforge' ? ['policy-sync'] : undefined,
         env,
         namespace: props.namespace,

@@ -1,359 +1,438 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { isDnsSubdomain } from '../core/dns-name';
-import { isDataKey } from '../core/k8s/field-checks';
 import {
+  EnvVar,
+  IntOrString,
   KubeClusterRole,
   KubeClusterRoleBinding,
+  KubeDeployment,
   KubeRole,
   KubeRoleBinding,
+  KubeServiceAccount,
   PodSecurityContext,
   PolicyRule,
 } from 'cdk8s-plus-28/lib/imports/k8s';
-import { ContainerResources, ImagePullPolicy, SecretKeyReference } from './pod';
-import { APISERVER_6443_EGRESS, HTTPS_EGRESS, NetworkPolicyOptions } from './network-policy';
-import { KubernetesCronJob } from './kubernetes-cron-job';
+import { requireImageDigest, validateContainerImage } from '../core/image-reference';
+import { POLICY_SYNC_REPORT_TYPE, REPORT_TYPE_RUNS } from '../core/on-demand/report-types';
+import { parseGoDuration } from '../core/policy-sync/go-duration';
+import { LogLevel, parseLogLevel } from '../core/policy-sync/sync-logger';
+import {
+  FAIRWINDS_ON_DEMAND_JOB_RUNNER_IMAGE,
+  InsightsReportCronJob,
+  InsightsReportCronJobProps,
+  InsightsSettings,
+  OnDemandJobType,
+  RUNNER_USER_ID,
+  validateInsightsSettings,
+} from './insights-report-cron-job';
+import {
+  KYVERNO_CEL_POLICY_SYNC_CLUSTER_RULES,
+  KYVERNO_POLICY_SYNC_CLUSTER_RULES,
+  KYVERNO_POLICY_SYNC_LEASE_RULES,
+} from './kyverno-policy-sync';
+import {
+  APISERVER_6443_EGRESS,
+  HTTPS_EGRESS,
+  NetworkPolicyOptions,
+  addNetworkPolicy,
+  validateNamespaceList,
+  validateNetworkPolicyOptions,
+} from './network-policy';
+import {
+  ContainerResources,
+  DEFAULT_RESOURCES,
+  ImagePullPolicy,
+  SECRET_FILES_DIR,
+  defaultImagePullPolicy,
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  toKubeResources,
+  validateImagePullPolicy,
+  validatePodSecurityContext,
+  validateResources,
+} from './pod';
 
-/** The job types the Fairwinds on-demand job runner knows. */
-export const ON_DEMAND_JOB_TYPES = [
-  'trivy',
-  'cloudcosts',
-  'falco',
-  'nova',
-  'pluto',
-  'polaris',
-  'prometheus-metrics',
-  'goldilocks',
-  'rbac-reporter',
-  'right-sizer',
-  'workloads',
-  'kube-hunter',
-  'kube-bench',
-  'kyverno',
-  'kyverno-policy-sync',
-  'gonogo',
-] as const;
+/** Which program the runner Deployment runs. */
+export type OnDemandJobRunnerImplementation = 'jobforge' | 'fairwinds';
 
-/** One job type of the Fairwinds on-demand job runner. */
-export type OnDemandJobType = (typeof ON_DEMAND_JOB_TYPES)[number];
+/** How the jobforge runner runs `kyverno-policy-sync` jobs. */
+export type OnDemandPolicySyncMode = 'in-process' | 'cronjob';
 
-/** The Fairwinds on-demand job runner image, pinned. */
-export const FAIRWINDS_ON_DEMAND_JOB_RUNNER_IMAGE = 'quay.io/fairwinds/on-demand-job-runner:0.2.13';
-
-/** The default Fairwinds Insights URL. */
-export const FAIRWINDS_INSIGHTS_HOST = 'https://insights.fairwinds.com';
-
-/** Read-only access to every resource: what most report job types need (pass it as `clusterRules`). */
-export const CLUSTER_READ_ONLY_RULES: PolicyRule[] = [
-  { apiGroups: ['*'], resources: ['*'], verbs: ['get', 'list', 'watch'] },
-];
-
-/**
- * Where the runner finds its Fairwinds Insights settings. The token always comes from a Secret;
- * organization and cluster come from the Secret too unless given here.
- */
-export interface InsightsSettings {
-  /** Name of the Secret (in the runner's namespace) holding the API token. */
-  readonly secretName: string;
-  /**
-   * Key of the token in the Secret.
-   * @default 'token'
-   */
-  readonly tokenKey?: string;
-  /**
-   * Organization name.
-   * @default - the Secret's `organizationKey`
-   */
-  readonly organization?: string;
-  /** @default 'organization' */
-  readonly organizationKey?: string;
-  /**
-   * Cluster name in Insights.
-   * @default - the Secret's `clusterKey`
-   */
-  readonly cluster?: string;
-  /** @default 'cluster' */
-  readonly clusterKey?: string;
-  /**
-   * Base URL of Fairwinds Insights.
-   * @default 'https://insights.fairwinds.com'
-   */
-  readonly host?: string;
-}
+/** One report of the runner: its CronJob's props (named and placed by the runner). */
+export type InsightsReportProps = Omit<
+  InsightsReportCronJobProps,
+  'jobType' | 'insights' | 'namespace' | 'name'
+>;
 
 /** Props of {@link OnDemandJobRunner}. */
 export interface OnDemandJobRunnerProps {
-  /** The job type the runner performs (`JOB_TYPE`). */
-  readonly jobType: OnDemandJobType;
   /** The Insights settings: token from a Secret, organization, cluster, host. */
   readonly insights: InsightsSettings;
   /**
-   * Cron schedule of the runs. Runs never overlap (`concurrencyPolicy: Forbid`).
-   * @default '*\/15 * * * *'
+   * `jobforge`: `jobforge controller on-demand-jobs` in jobforge's image; `fairwinds`: the
+   * Fairwinds on-demand job runner image (same protocol, same CronJob names).
+   * @default 'jobforge'
    */
-  readonly schedule?: string;
+  readonly runner?: OnDemandJobRunnerImplementation;
   /**
-   * Container image.
-   * @default FAIRWINDS_ON_DEMAND_JOB_RUNNER_IMAGE
+   * The runner's image.
+   * @default - FAIRWINDS_ON_DEMAND_JOB_RUNNER_IMAGE for the fairwinds runner; required for jobforge
    */
   readonly image?: string;
-  /** @default - the image's entrypoint */
-  readonly command?: string[];
-  /** @default - the image's cmd */
-  readonly args?: string[];
   /**
-   * More environment variables. Cannot set `JOB_TYPE` or the `FAIRWINDS_*` settings.
+   * The reports, by report type: each becomes a CronJob named exactly after its type (`trivy`,
+   * `polaris`, …) in the runner's namespace, which its schedule runs and the runner makes Jobs
+   * from. For `kyverno-policy-sync` use {@link KyvernoPolicySync} in the same namespace.
+   * @default {} - none (the CronJobs are deployed by other means)
+   */
+  readonly reports?: Readonly<Partial<Record<OnDemandJobType, InsightsReportProps>>>;
+  /**
+   * Never more on-demand runs at once (`MAX_CONCURRENT_JOBS`; `MAXCONCURRENTJOBS` for fairwinds).
+   * @default 10
+   */
+  readonly maxConcurrentJobs?: number;
+  /**
+   * How often to claim jobs, a Go duration (`POLL_INTERVAL`; `POLLINTERVAL` for fairwinds).
+   * @default '15s'
+   */
+  readonly pollInterval?: string;
+  /**
+   * Timeouts replacing the defaults (20m trivy and image-trust, 10m kyverno-policy-sync, 5m
+   * others), by report type or `*`, as Go durations (`JOB_TIMEOUTS`). jobforge runner only.
    * @default {}
    */
-  readonly env?: Record<string, string>;
+  readonly jobTimeouts?: Readonly<Record<string, string>>;
   /**
-   * Namespace of the CronJob, its ServiceAccount and the Secret.
-   * @default - the chart's namespace, else 'insights-agent'
+   * `in-process`: the jobforge runner runs `kyverno-policy-sync` jobs itself (the same core as
+   * `jobforge policy-sync`) and gets the policy sync's RBAC (a ClusterRole on Kyverno policies,
+   * the Lease lock); `cronjob`: it makes a Job from the `kyverno-policy-sync` CronJob like any
+   * report. jobforge runner only.
+   * @default 'cronjob'
    */
+  readonly policySync?: OnDemandPolicySyncMode;
+  /** `LOG_LEVEL` of the jobforge runner. @default 'info' */
+  readonly logLevel?: LogLevel;
+  /**
+   * Port of `/healthz` and `/metrics` (jobforge runner).
+   * @default 8080
+   */
+  readonly metricsPort?: number;
+  /** Namespaces allowed to scrape the metrics port. @default [] - no ingress */
+  readonly metricsFromNamespaces?: string[];
+  /** @default - the chart's namespace, else 'insights-agent' */
   readonly namespace?: string;
   /**
-   * Name of the CronJob and its ServiceAccount (at most 52 characters).
-   * @default - `insights-<jobType>`
+   * Name of the Deployment, its ServiceAccount, Role and NetworkPolicy.
+   * @default 'on-demand-job-runner'
    */
   readonly name?: string;
-  /**
-   * Cluster-wide RBAC rules of the runner's ServiceAccount (a ClusterRole and its binding).
-   * @default [] - none; most report types need CLUSTER_READ_ONLY_RULES
-   */
-  readonly clusterRules?: PolicyRule[];
-  /**
-   * RBAC rules in the runner's own namespace (a Role and its binding).
-   * @default [] - none
-   */
-  readonly namespaceRules?: PolicyRule[];
   /** @default DEFAULT_RESOURCES */
   readonly resources?: ContainerResources;
-  /**
-   * Retries of a failed run.
-   * @default 6
-   */
-  readonly backoffLimit?: number;
-  /**
-   * Finished Jobs are deleted after this many seconds.
-   * @default 3600
-   */
-  readonly ttlSecondsAfterFinished?: number;
-  /**
-   * Suspend the schedule.
-   * @default false
-   */
-  readonly suspend?: boolean;
-  /**
-   * Extra labels on every object.
-   * @default {}
-   */
+  /** Extra labels on the runner's objects. @default {} */
   readonly labels?: Record<string, string>;
-  /**
-   * Merged over the restricted defaults and a high non-root user and group.
-   * @default { runAsUser: 65532, runAsGroup: 65532 } over the restricted defaults
-   */
+  /** @default { runAsUser: 65532, runAsGroup: 65532 } over the restricted defaults */
   readonly podSecurityContext?: PodSecurityContext;
   /** @default - `IfNotPresent` for an image pinned by digest, `Always` for a tag */
   readonly imagePullPolicy?: ImagePullPolicy;
-  /** Refuse an image not pinned by digest. @default false */
+  /** Refuse a runner image not pinned by digest. @default false */
   readonly requireImageDigest?: boolean;
   /**
-   * The runner's NetworkPolicy: ingress denied; egress to cluster DNS and `egress`.
-   * @default - egress to TCP 443 (the apiserver, the Insights host) and 6443 (the apiserver's other usual port) anywhere but 169.254.169.254
+   * The runner's NetworkPolicy: ingress denied (but `metricsFromNamespaces`), egress to cluster
+   * DNS and `egress`.
+   * @default - TCP 443 and 6443 anywhere but 169.254.169.254 (the apiserver, the Insights host)
    */
   readonly networkPolicy?: NetworkPolicyOptions;
-  /**
-   * The image reads the token from the file named by `FAIRWINDS_TOKEN_FILE` (the jobforge CLI
-   * does): the token is mounted as a file instead of an environment variable.
-   * @default false - the Fairwinds runner reads `FAIRWINDS_TOKEN` from the environment
-   */
-  readonly tokenAsFile?: boolean;
 }
 
-/** The runner's pods run as this user and group unless `podSecurityContext` says otherwise. */
-export const RUNNER_USER_ID = 65532;
-
-const RESERVED_ENV = [
-  'JOB_TYPE',
-  'FAIRWINDS_INSIGHTS_HOST',
-  'FAIRWINDS_TOKEN',
-  'FAIRWINDS_TOKEN_FILE',
-  'FAIRWINDS_ORG',
-  'FAIRWINDS_CLUSTER',
+/** What the runner does in its namespace: read CronJobs, create Jobs and follow them. */
+export const ON_DEMAND_RUNNER_NAMESPACE_RULES: PolicyRule[] = [
+  { apiGroups: ['batch'], resources: ['cronjobs'], verbs: ['get'] },
+  { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'list', 'watch'] },
 ];
 
+const TOKEN_FILE = `${SECRET_FILES_DIR}/insights-token`;
+const show = (v: unknown): string => (v === undefined ? 'undefined' : JSON.stringify(v));
+
 /**
- * The Fairwinds on-demand job runner deployed for one job type: a CronJob (never two runs at
- * once: `concurrencyPolicy: Forbid`) with `JOB_TYPE` and the Insights settings as environment
- * (`FAIRWINDS_INSIGHTS_HOST`, `FAIRWINDS_ORG`, `FAIRWINDS_CLUSTER`, and `FAIRWINDS_TOKEN` from a
- * Secret), its own ServiceAccount, and the RBAC given (none by default). A writable `/tmp`
- * (emptyDir) under a read-only root filesystem.
+ * The Fairwinds Insights on-demand job runner: a Deployment that claims on-demand jobs from
+ * Insights, makes a Job from the CronJob named after each job's report type, waits for it and
+ * reports `completed` or `failed` (`jobforge controller on-demand-jobs`, or the Fairwinds image);
+ * plus the report CronJobs under those names. Least RBAC: a Role in its namespace to get
+ * CronJobs and create, get, list and watch Jobs (and, with `policySync: 'in-process'`, the
+ * policy sync's rules). The token comes from the Insights Secret (a file for jobforge, the env
+ * for Fairwinds); organization and cluster from the props or the Secret.
  *
- * Construct IDs: `CronJob` (a KubernetesCronJob: `Resource`, `ServiceAccount`), `ClusterRole`,
- * `ClusterRoleBinding`, `Role`, `RoleBinding`.
+ * Construct IDs: `ServiceAccount`, `Role`, `RoleBinding`, `Deployment`, `NetworkPolicy`,
+ * `PolicySyncClusterRole`, `PolicySyncClusterRoleBinding`, and one InsightsReportCronJob per
+ * report, with the report type as its ID.
  */
 export class OnDemandJobRunner extends Construct {
-  /** The job type. */
-  public readonly jobType: OnDemandJobType;
-  /** Namespace of the CronJob and its ServiceAccount. */
+  /** Namespace of the runner and its CronJobs. */
   public readonly namespace: string;
-  /** Name of the CronJob. */
-  public readonly cronJobName: string;
-  /** Name of the ServiceAccount the runs use. */
-  public readonly serviceAccountName: string;
-  /** The CronJob. */
-  public readonly cronJob: KubernetesCronJob;
+  /** Name of the Deployment and its ServiceAccount. */
+  public readonly deploymentName: string;
+  /** The program the Deployment runs. */
+  public readonly runner: OnDemandJobRunnerImplementation;
+  /** The report CronJobs, by report type. */
+  public readonly reports: Readonly<Record<string, InsightsReportCronJob>>;
 
   public constructor(scope: Construct, id: string, props: OnDemandJobRunnerProps) {
     super(scope, id);
-    if (!(ON_DEMAND_JOB_TYPES as readonly string[]).includes(props.jobType)) {
+    const runner = props.runner ?? 'jobforge';
+    if (runner !== 'jobforge' && runner !== 'fairwinds') {
+      throw new Error(`'runner' must be jobforge or fairwinds, got ${show(runner)}`);
+    }
+    if (runner === 'jobforge' && props.image === undefined) {
       throw new Error(
-        `'jobType' must be one of ${ON_DEMAND_JOB_TYPES.join(', ')}, got ${JSON.stringify(props.jobType)}`,
+        `'image' is required when runner is jobforge (an image built from the repo's Dockerfile), got undefined`,
       );
     }
-    const insights = props.insights;
-    if (
-      insights === undefined ||
-      typeof insights.secretName !== 'string' ||
-      !isDnsSubdomain(insights.secretName)
-    ) {
+    const image = props.image ?? FAIRWINDS_ON_DEMAND_JOB_RUNNER_IMAGE;
+    validateContainerImage('image', image);
+    if (props.requireImageDigest) requireImageDigest('image', image);
+    const host = validateInsightsSettings(props.insights);
+    const max = props.maxConcurrentJobs ?? 10;
+    if (!Number.isInteger(max) || max < 1 || max > 1000) {
       throw new Error(
-        `'insights.secretName' must name a Secret (DNS-1123 subdomain), got ${JSON.stringify(insights?.secretName)}`,
+        `'maxConcurrentJobs' must be an integer from 1 to 1000, got ${show(props.maxConcurrentJobs)}`,
       );
     }
-    for (const field of ['tokenKey', 'organizationKey', 'clusterKey'] as const) {
-      const v = insights[field];
-      if (v !== undefined && !isDataKey(v)) {
+    const pollInterval = props.pollInterval ?? '15s';
+    if (typeof pollInterval !== 'string' || parseGoDuration(pollInterval, 'pollInterval') < 1000) {
+      throw new Error(`'pollInterval' must be a duration of at least 1s, got ${show(pollInterval)}`);
+    }
+    for (const key of ['jobTimeouts', 'policySync', 'logLevel'] as const) {
+      if (runner === 'fairwinds' && props[key] !== undefined) {
         throw new Error(
-          `'insights.${field}' must be a Secret key ([-._a-zA-Z0-9]+, not '.' or '..'), got ${JSON.stringify(v)}`,
+          `'${key}' needs runner jobforge (the Fairwinds runner has no such setting), got runner ${show(runner)}`,
         );
       }
     }
-    for (const field of ['organization', 'cluster'] as const) {
-      const v = insights[field];
-      if (v !== undefined && (typeof v !== 'string' || v.trim() === '')) {
+    const timeouts = Object.entries(props.jobTimeouts ?? {}).map(([type, value]) => {
+      if (type !== '*' && !Object.prototype.hasOwnProperty.call(REPORT_TYPE_RUNS, type)) {
         throw new Error(
-          `'insights.${field}' must be a non-empty string when given, got ${JSON.stringify(v)}`,
+          `'jobTimeouts' keys must be report types (${Object.keys(REPORT_TYPE_RUNS).join(', ')}) or *, got ${show(type)}`,
         );
       }
-    }
-    const host = insights.host ?? FAIRWINDS_INSIGHTS_HOST;
-    if (!/^https?:\/\/[^\s/]+/.test(host)) {
-      throw new Error(`'insights.host' must be an http(s) URL, got ${JSON.stringify(host)}`);
-    }
-    for (const key of Object.keys(props.env ?? {})) {
-      if (RESERVED_ENV.includes(key)) {
-        throw new Error(
-          `'env' cannot set ${key}, which the runner sets from jobType and insights, got ${JSON.stringify(key)}`,
-        );
+      if (typeof value !== 'string' || parseGoDuration(value, `jobTimeouts.${type}`) < 1000) {
+        throw new Error(`'jobTimeouts.${type}' must be a duration of at least 1s, got ${show(value)}`);
       }
-    }
-
-    this.jobType = props.jobType;
-    this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'insights-agent';
-    const name = props.name ?? `insights-${props.jobType}`;
-    if (props.tokenAsFile !== undefined && typeof props.tokenAsFile !== 'boolean') {
-      throw new Error(`'tokenAsFile' must be a boolean, got ${JSON.stringify(props.tokenAsFile)}`);
-    }
-    const token = { secretName: insights.secretName, key: insights.tokenKey ?? 'token' };
-    const secretEnv: Record<string, SecretKeyReference> = props.tokenAsFile
-      ? { FAIRWINDS_TOKEN_FILE: { ...token, asFile: true } }
-      : { FAIRWINDS_TOKEN: token };
-    const env: Record<string, string> = { JOB_TYPE: props.jobType, FAIRWINDS_INSIGHTS_HOST: host };
-    if (insights.organization !== undefined) env.FAIRWINDS_ORG = insights.organization;
-    else
-      secretEnv.FAIRWINDS_ORG = {
-        secretName: insights.secretName,
-        key: insights.organizationKey ?? 'organization',
-      };
-    if (insights.cluster !== undefined) env.FAIRWINDS_CLUSTER = insights.cluster;
-    else
-      secretEnv.FAIRWINDS_CLUSTER = {
-        secretName: insights.secretName,
-        key: insights.clusterKey ?? 'cluster',
-      };
-    const labels = { 'app.kubernetes.io/component': props.jobType, ...props.labels };
-    // Checkov findings that are wrong for this object, each with its reason (Checkov's own
-    // annotation; the reason may not contain '=').
-    const envSecrets = Object.entries(secretEnv)
-      .filter(([, ref]) => !ref.asFile)
-      .map(([k]) => k);
-    const skips = [
-      'CKV_K8S_38=the runner calls the Kubernetes API with its ServiceAccount token (RBAC in its own ClusterRole and Role)',
-      ...(envSecrets.length === 0
-        ? []
-        : [
-            props.tokenAsFile
-              ? `CKV_K8S_35=${envSecrets.join(' and ')} are names read from the Insights Secret and not credentials; the token is a file`
-              : `CKV_K8S_35=the Fairwinds on-demand job runner reads ${envSecrets.join(' and ')} only from environment variables`,
-          ]),
-    ];
-    const annotations = Object.fromEntries(skips.map((s, i) => [`checkov.io/skip${i + 1}`, s]));
-
-    this.cronJob = new KubernetesCronJob(this, 'CronJob', {
-      name,
-      namespace: this.namespace,
-      schedule: props.schedule ?? '*/15 * * * *',
-      concurrencyPolicy: 'Forbid',
-      image: props.image ?? FAIRWINDS_ON_DEMAND_JOB_RUNNER_IMAGE,
-      command: props.command,
-      args: props.args,
-      env: { ...env, ...props.env },
-      secretEnv,
-      resources: props.resources,
-      backoffLimit: props.backoffLimit,
-      ttlSecondsAfterFinished: props.ttlSecondsAfterFinished ?? 3600,
-      suspend: props.suspend,
-      labels,
-      annotations,
-      serviceAccount: { create: true },
-      automountServiceAccountToken: true,
-      podSecurityContext: {
-        runAsUser: RUNNER_USER_ID,
-        runAsGroup: RUNNER_USER_ID,
-        ...props.podSecurityContext,
-      },
-      imagePullPolicy: props.imagePullPolicy,
-      requireImageDigest: props.requireImageDigest,
-      networkPolicy: {
-        egress: props.networkPolicy?.egress ?? [HTTPS_EGRESS, APISERVER_6443_EGRESS],
-        allowDns: props.networkPolicy?.allowDns,
-      },
-      volumeMounts: [{ name: 'tmp', mountPath: '/tmp', emptyDir: {} }],
+      return `${type}=${value}`;
     });
-    this.cronJobName = this.cronJob.cronJobName;
-    this.serviceAccountName = this.cronJob.serviceAccountName!;
+    const policySync = props.policySync ?? 'cronjob';
+    if (policySync !== 'in-process' && policySync !== 'cronjob') {
+      throw new Error(`'policySync' must be in-process or cronjob, got ${show(policySync)}`);
+    }
+    const logLevel = parseLogLevel(props.logLevel, 'info');
+    const metricsPort = props.metricsPort ?? 8080;
+    if (!Number.isInteger(metricsPort) || metricsPort < 1 || metricsPort > 65535) {
+      throw new Error(
+        `'metricsPort' must be an integer port from 1 to 65535, got ${show(props.metricsPort)}`,
+      );
+    }
+    validateNamespaceList('metricsFromNamespaces', props.metricsFromNamespaces);
+    validateNetworkPolicyOptions('networkPolicy', props.networkPolicy);
+    validateImagePullPolicy('imagePullPolicy', props.imagePullPolicy);
+    validateResources('resources', props.resources);
+    validatePodSecurityContext('podSecurityContext', props.podSecurityContext);
+    const reports = props.reports ?? {};
+    for (const [type, report] of Object.entries(reports)) {
+      if (type === POLICY_SYNC_REPORT_TYPE) {
+        throw new Error(
+          `'reports' cannot hold ${type}: deploy KyvernoPolicySync in the same namespace (its CronJob is named ${type}), got ${show(type)}`,
+        );
+      }
+      if (report !== undefined && (report as { name?: unknown }).name !== undefined) {
+        throw new Error(
+          `'reports.${type}.name' cannot be set: the runner finds the CronJob by the report type's name, got ${show((report as { name?: unknown }).name)}`,
+        );
+      }
+    }
 
-    const subjects = [{ kind: 'ServiceAccount', name: this.serviceAccountName, namespace: this.namespace }];
-    const rbacLabels = {
+    this.runner = runner;
+    this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'insights-agent';
+    const namespace = this.namespace;
+    const name = props.name ?? 'on-demand-job-runner';
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63) {
+      throw new Error(`'name' must be a DNS-1123 label of at most 63 characters, got ${show(name)}`);
+    }
+    this.deploymentName = name;
+    const selector = {
       'app.kubernetes.io/name': name,
-      'app.kubernetes.io/managed-by': 'jobforge',
-      ...labels,
+      'app.kubernetes.io/component': 'on-demand-job-runner',
     };
-    const clusterRules = props.clusterRules ?? [];
-    if (clusterRules.length > 0) {
-      const roleName = `${this.namespace}-${name}`;
-      new KubeClusterRole(this, 'ClusterRole', {
-        metadata: { name: roleName, labels: rbacLabels },
-        rules: clusterRules,
+    const labels = { ...selector, 'app.kubernetes.io/managed-by': 'jobforge', ...props.labels };
+
+    const insights = props.insights;
+    const fromSecret = (key: string): EnvVar['valueFrom'] => ({
+      secretKeyRef: { name: insights.secretName, key },
+    });
+    const orgEnv = (envName: string): EnvVar =>
+      insights.organization !== undefined
+        ? { name: envName, value: insights.organization }
+        : { name: envName, valueFrom: fromSecret(insights.organizationKey ?? 'organization') };
+    const clusterEnv = (envName: string): EnvVar =>
+      insights.cluster !== undefined
+        ? { name: envName, value: insights.cluster }
+        : { name: envName, valueFrom: fromSecret(insights.clusterKey ?? 'cluster') };
+    const tokenKey = insights.tokenKey ?? 'token';
+    const env: EnvVar[] =
+      runner === 'jobforge'
+        ? [
+            { name: 'FAIRWINDS_INSIGHTS_HOST', value: host },
+            orgEnv('FAIRWINDS_ORG'),
+            clusterEnv('FAIRWINDS_CLUSTER'),
+            { name: 'FAIRWINDS_TOKEN_FILE', value: TOKEN_FILE },
+            { name: 'NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+            { name: 'MAX_CONCURRENT_JOBS', value: String(max) },
+            { name: 'POLL_INTERVAL', value: pollInterval },
+            ...(timeouts.length > 0 ? [{ name: 'JOB_TIMEOUTS', value: timeouts.join(',') }] : []),
+            { name: 'POLICY_SYNC', value: policySync },
+            { name: 'LISTEN_ADDRESS', value: `:${metricsPort}` },
+            { name: 'LOG_LEVEL', value: logLevel },
+          ]
+        : [
+            // The Fairwinds runner reads its settings with viper's AutomaticEnv: the key upper-cased.
+            { name: 'HOST', value: host },
+            orgEnv('ORGANIZATION'),
+            clusterEnv('CLUSTER'),
+            { name: 'TOKEN', valueFrom: fromSecret(tokenKey) },
+            { name: 'MAXCONCURRENTJOBS', value: String(max) },
+            { name: 'POLLINTERVAL', value: pollInterval },
+          ];
+
+    new KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { name, namespace, labels },
+      automountServiceAccountToken: true,
+    });
+    const subjects = [{ kind: 'ServiceAccount', name, namespace }];
+    const inProcessSync = runner === 'jobforge' && policySync === 'in-process';
+    new KubeRole(this, 'Role', {
+      metadata: { name, namespace, labels },
+      rules: [...ON_DEMAND_RUNNER_NAMESPACE_RULES, ...(inProcessSync ? KYVERNO_POLICY_SYNC_LEASE_RULES : [])],
+    });
+    new KubeRoleBinding(this, 'RoleBinding', {
+      metadata: { name, namespace, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects,
+    });
+    if (inProcessSync) {
+      const clusterRoleName = `${namespace}-${name}-policy-sync`;
+      new KubeClusterRole(this, 'PolicySyncClusterRole', {
+        metadata: { name: clusterRoleName, labels },
+        rules: [...KYVERNO_POLICY_SYNC_CLUSTER_RULES, ...KYVERNO_CEL_POLICY_SYNC_CLUSTER_RULES],
       });
-      new KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
-        metadata: { name: roleName, labels: rbacLabels },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleName },
+      new KubeClusterRoleBinding(this, 'PolicySyncClusterRoleBinding', {
+        metadata: { name: clusterRoleName, labels },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRoleName },
         subjects,
       });
     }
-    const namespaceRules = props.namespaceRules ?? [];
-    if (namespaceRules.length > 0) {
-      new KubeRole(this, 'Role', {
-        metadata: { name, namespace: this.namespace, labels: rbacLabels },
-        rules: namespaceRules,
-      });
-      new KubeRoleBinding(this, 'RoleBinding', {
-        metadata: { name, namespace: this.namespace, labels: rbacLabels },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-        subjects,
+
+    const skips = [
+      'CKV_K8S_38=the runner calls the Kubernetes API with its ServiceAccount token (its own Role)',
+      ...(runner === 'fairwinds'
+        ? [
+            'CKV_K8S_35=the Fairwinds on-demand job runner reads its token only from the TOKEN environment variable',
+          ]
+        : []),
+    ];
+    const volumes = [
+      { name: 'tmp', emptyDir: {} },
+      ...(runner === 'jobforge'
+        ? [
+            {
+              name: 'insights-token',
+              secret: { secretName: insights.secretName, items: [{ key: tokenKey, path: 'insights-token' }] },
+            },
+          ]
+        : []),
+    ];
+    const mounts = [
+      { name: 'tmp', mountPath: '/tmp' },
+      ...(runner === 'jobforge'
+        ? [{ name: 'insights-token', mountPath: SECRET_FILES_DIR, readOnly: true }]
+        : []),
+    ];
+    new KubeDeployment(this, 'Deployment', {
+      metadata: {
+        name,
+        namespace,
+        labels,
+        annotations: Object.fromEntries(skips.map((s, i) => [`checkov.io/skip${i + 1}`, s])),
+      },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: name,
+            automountServiceAccountToken: true,
+            terminationGracePeriodSeconds: 30,
+            securityContext: restrictedPodSecurityContext({
+              runAsUser: RUNNER_USER_ID,
+              runAsGroup: RUNNER_USER_ID,
+              ...props.podSecurityContext,
+            }),
+            containers: [
+              {
+                name: 'runner',
+                image,
+                imagePullPolicy: props.imagePullPolicy ?? defaultImagePullPolicy(image),
+                args: runner === 'jobforge' ? ['controller', 'on-demand-jobs'] : undefined,
+                env,
+                ports:
+                  runner === 'jobforge'
+                    ? [{ name: 'metrics', containerPort: metricsPort, protocol: 'TCP' }]
+                    : undefined,
+                livenessProbe:
+                  runner === 'jobforge'
+                    ? {
+                        httpGet: { path: '/healthz', port: IntOrString.fromString('metrics') },
+                        initialDelaySeconds: 10,
+                        periodSeconds: 20,
+                      }
+                    : undefined,
+                readinessProbe:
+                  runner === 'jobforge'
+                    ? {
+                        httpGet: { path: '/healthz', port: IntOrString.fromString('metrics') },
+                        periodSeconds: 10,
+                      }
+                    : undefined,
+                resources: toKubeResources(props.resources ?? DEFAULT_RESOURCES),
+                securityContext: restrictedContainerSecurityContext(),
+                volumeMounts: mounts,
+              },
+            ],
+            volumes,
+          },
+        },
+      },
+    });
+
+    addNetworkPolicy(this, 'NetworkPolicy', {
+      name,
+      namespace,
+      labels,
+      podLabels: selector,
+      options: props.networkPolicy ?? {},
+      defaultEgress: [HTTPS_EGRESS, APISERVER_6443_EGRESS],
+      ingressFromNamespaces: props.metricsFromNamespaces,
+      ingressPort: metricsPort,
+    });
+
+    const made: Record<string, InsightsReportCronJob> = {};
+    for (const [type, report] of Object.entries(reports)) {
+      if (report === undefined) continue;
+      made[type] = new InsightsReportCronJob(this, type, {
+        ...report,
+        jobType: type as OnDemandJobType,
+        insights,
+        namespace,
       });
     }
+    this.reports = made;
   }
 }

@@ -1,4 +1,4 @@
-// The synthesized KyvernoPolicySync and OnDemandJobRunner manifests against the real apiserver:
+// The synthesized KyvernoPolicySync and InsightsReportCronJob manifests against the real apiserver:
 // every job type is accepted (server-side dry-run), and the least RBAC KyvernoPolicySync grants
 // is enough for a real sync run as its ServiceAccount (token from the TokenRequest API), and no more.
 import * as fs from 'node:fs';
@@ -9,9 +9,9 @@ import { parse as parseYaml, stringify } from 'yaml';
 import { KyvernoPolicySync } from '../../constructs/kyverno-policy-sync';
 import {
   ON_DEMAND_JOB_TYPES,
-  OnDemandJobRunner,
+  InsightsReportCronJob,
   CLUSTER_READ_ONLY_RULES,
-} from '../../constructs/on-demand-job-runner';
+} from '../../constructs/insights-report-cron-job';
 import { directoryPolicySource } from '../../core/policy-sync/directory-source';
 import { syncKyvernoPolicies } from '../../core/policy-sync/sync-kyverno-policies';
 import { e2eEnv } from '../support/e2e-env';
@@ -36,11 +36,12 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-test('the runner of every job type is accepted by the apiserver (server-side dry-run)', async () => {
+test('the report CronJob of every report type is accepted by the apiserver (server-side dry-run)', async () => {
   const chart = Testing.chart();
   for (const jobType of ON_DEMAND_JOB_TYPES) {
-    new OnDemandJobRunner(chart, jobType, {
+    new InsightsReportCronJob(chart, jobType, {
       jobType,
+      image: 'quay.io/fairwinds/polaris:9.6',
       insights: { secretName: 'insights-token' },
       namespace: NS,
       clusterRules: jobType === 'kyverno-policy-sync' ? [] : CLUSTER_READ_ONLY_RULES,

@@ -9,8 +9,8 @@ import {
 } from '../../../constructs/kyverno-policy-sync';
 import {
   FAIRWINDS_ON_DEMAND_JOB_RUNNER_IMAGE,
-  OnDemandJobRunner,
-} from '../../../constructs/on-demand-job-runner';
+  InsightsReportCronJob,
+} from '../../../constructs/insights-report-cron-job';
 import { JOBFORGE_IMAGE } from '../../../core/jobforge-image';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -37,7 +37,7 @@ const env = (ms: Manifest[]): Record<string, unknown> =>
 test('the Fairwinds runner with JOB_TYPE=kyverno-policy-sync every 15 minutes, never overlapping, no retries', () => {
   const { sync, manifests } = synth();
   expect(manifests).toMatchSnapshot();
-  expect(sync).toBeInstanceOf(OnDemandJobRunner);
+  expect(sync).toBeInstanceOf(InsightsReportCronJob);
   const cron = of(manifests, 'CronJob')[0];
   expect(cron.metadata.name).toBe('kyverno-policy-sync');
   expect(cron.spec.schedule).toBe('*/15 * * * *');

@@ -9,7 +9,10 @@ import {
   ImageResourceController,
   ImageResourceControllerProps,
 } from '../../../constructs/image-resource-controller';
-import { OnDemandJobRunner, OnDemandJobRunnerProps } from '../../../constructs/on-demand-job-runner';
+import {
+  InsightsReportCronJob,
+  InsightsReportCronJobProps,
+} from '../../../constructs/insights-report-cron-job';
 import { KyvernoPolicySync } from '../../../constructs/kyverno-policy-sync';
 import { HTTPS_EGRESS } from '../../../constructs/network-policy';
 import { UniqueJobPerImagePolicy } from '../../../constructs/unique-job-per-image-policy';
@@ -288,11 +291,12 @@ describe('NetworkPolicy of user workloads (opt-in)', () => {
   });
 });
 
-describe('OnDemandJobRunner and KyvernoPolicySync', () => {
-  function runner(props: Partial<OnDemandJobRunnerProps> = {}): Manifest[] {
+describe('InsightsReportCronJob and KyvernoPolicySync', () => {
+  function runner(props: Partial<InsightsReportCronJobProps> = {}): Manifest[] {
     const chart = Testing.chart();
-    new OnDemandJobRunner(chart, 'Runner', {
+    new InsightsReportCronJob(chart, 'Runner', {
       jobType: 'polaris',
+      image: 'quay.io/fairwinds/polaris:9.6',
       insights: { secretName: 'insights-token', organization: 'acme', cluster: 'prod' },
       namespace: 'insights-agent',
       ...props,
@@ -315,7 +319,7 @@ describe('OnDemandJobRunner and KyvernoPolicySync', () => {
 
   test('a NetworkPolicy: ingress denied, DNS + 443 + 6443 by default, or the egress given', () => {
     const [np] = of(runner(), 'NetworkPolicy');
-    expect(np.metadata).toMatchObject({ name: 'insights-polaris', namespace: 'insights-agent' });
+    expect(np.metadata).toMatchObject({ name: 'polaris', namespace: 'insights-agent' });
     expect(np.spec.ingress).toBeUndefined();
     expect(np.spec.egress.slice(1).map((e: Manifest) => e.ports[0].port)).toEqual([443, 6443]);
     const [custom] = of(
