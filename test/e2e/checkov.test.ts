@@ -193,7 +193,8 @@ app.synth();
       'example-irc/image-resource-controller',
       'example-job/export',
       'example-policy-sync/kyverno-policy-sync',
-      'example-runner/insights-polaris',
+      'example-runner/on-demand-job-runner',
+      'example-runner/polaris',
     ]);
   });
 });

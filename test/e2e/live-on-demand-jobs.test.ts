@@ -1,11 +1,14 @@
 // The on-demand job runner (`jobforge controller on-demand-jobs`) on a live control plane: a local
-// HTTP server plays Fairwinds Insights (claim and status endpoints, every call recorded), the
-// runner makes Jobs from the report CronJobs with @kubernetes/client-node, kube-controller-manager
-// runs them and kwok completes (or, by label, fails) their pods.
+// HTTP server plays Fairwinds Insights (claim and status endpoints, every call recorded); the
+// OnDemandJobRunner construct's report CronJobs and RBAC are applied for real, and the runner, as
+// its ServiceAccount, makes Jobs from the CronJobs with @kubernetes/client-node;
+// kube-controller-manager runs them and kwok completes (or, by label, fails) their pods.
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Testing } from 'cdk8s';
-import { KubernetesCronJob } from '../../constructs/kubernetes-cron-job';
+import { parse as parseYaml, stringify } from 'yaml';
+import { OnDemandJobRunner } from '../../constructs/on-demand-job-runner';
 import {
   OnDemandJobsController,
   startOnDemandJobsController,
@@ -14,7 +17,7 @@ import { ON_DEMAND_JOB_ID_LABEL } from '../../core/on-demand/job-from-cron-job';
 import { e2eEnv } from '../support/e2e-env';
 import { kyvernoCrdFiles } from '../support/e2e-engines';
 import { InsightsServer, startInsightsServer } from '../support/insights-server';
-import { ensureNamespace, installCrds, readCrdFiles } from '../support/kube-api';
+import { installCrds, kubeRequest, readCrdFiles } from '../support/kube-api';
 import {
   COMPLETE_DELAY_LABEL,
   FAIL_EXIT_CODE_LABEL,
@@ -72,31 +75,73 @@ describe('the on-demand job runner on a live control plane', () => {
     insights.statusUpdates.length = 0;
   });
 
-  /** The report CronJobs of a namespace, named after their report types, suspended (only the runner starts them). */
-  async function reportCronJobs(namespace: string, reports: ReportCronJob[]): Promise<void> {
+  /**
+   * The OnDemandJobRunner chart of a namespace applied for real: the runner's ServiceAccount and
+   * least RBAC, and its report CronJobs named after their types (suspended: only the runner
+   * starts them). Returns a kubeconfig authenticating as the runner's ServiceAccount (a
+   * TokenRequest token): the controller runs with exactly the RBAC the construct grants.
+   */
+  async function deployRunner(
+    namespace: string,
+    reports: ReportCronJob[],
+    policySync: 'in-process' | 'cronjob' = 'cronjob',
+  ): Promise<string> {
     const chart = Testing.chart();
-    for (const r of reports) {
-      new KubernetesCronJob(chart, r.type, {
-        name: r.type,
-        namespace,
-        schedule: '0 0 1 1 *',
-        suspend: true,
-        image: IMAGE,
-        env: { REPORT: r.type, IMAGES_TO_SCAN: 'from-the-cronjob' },
-        labels: r.labels,
-        backoffLimit: r.backoffLimit,
-      });
-    }
+    const runner = new OnDemandJobRunner(chart, 'Runner', {
+      image: 'ghcr.io/example/jobforge:0.1.0',
+      insights: { secretName: 'insights-token', organization: 'acme', cluster: 'prod' },
+      namespace,
+      policySync,
+      reports: Object.fromEntries(
+        reports.map((r) => [
+          r.type,
+          {
+            image: IMAGE,
+            schedule: '0 0 1 1 *',
+            suspend: true,
+            env: { REPORT: r.type, IMAGES_TO_SCAN: 'from-the-cronjob' },
+            labels: r.labels,
+            backoffLimit: r.backoffLimit,
+          },
+        ]),
+      ),
+    });
+    expect(Object.values(runner.reports).map((c) => c.cronJobName)).toEqual(reports.map((r) => r.type));
     await applyChart(live.kubeconfig, chart);
+    const tr = await kubeRequest(
+      live.kubeconfig,
+      'POST',
+      `/api/v1/namespaces/${namespace}/serviceaccounts/${runner.deploymentName}/token`,
+      { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
+    );
+    expect(tr.status).toBe(201);
+    const admin = parseYaml(fs.readFileSync(live.kubeconfig, 'utf8'));
+    const file = path.join(live.dir, `${namespace}-runner.kubeconfig`);
+    fs.writeFileSync(
+      file,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        'current-context': 'sa',
+        clusters: [{ name: 'live', cluster: admin.clusters[0].cluster }],
+        users: [{ name: 'sa', user: { token: tr.json<{ status: { token: string } }>().status.token } }],
+        contexts: [{ name: 'sa', context: { cluster: 'live', user: 'sa' } }],
+      }),
+    );
+    return file;
   }
 
-  const runnerEnv = (namespace: string, over: Record<string, string> = {}): Record<string, string> => ({
+  const runnerEnv = (
+    namespace: string,
+    kubeconfig: string,
+    over: Record<string, string> = {},
+  ): Record<string, string> => ({
     FAIRWINDS_INSIGHTS_HOST: insights.url,
     FAIRWINDS_ORG: 'acme',
     FAIRWINDS_CLUSTER: 'prod',
     FAIRWINDS_TOKEN: TOKEN,
     NAMESPACE: namespace,
-    KUBECONFIG: live.kubeconfig,
+    KUBECONFIG: kubeconfig,
     POLL_INTERVAL: '300ms',
     JOB_POLL_INTERVAL: '250ms',
     LISTEN_ADDRESS: '127.0.0.1:0',
@@ -110,12 +155,13 @@ describe('the on-demand job runner on a live control plane', () => {
   /** Starts the controller in process; its JSON log lines are collected. */
   async function startRunner(
     namespace: string,
+    kubeconfig: string,
     over: Record<string, string> = {},
   ): Promise<{ controller: OnDemandJobsController; logs: LogLine[]; text: () => string }> {
     let text = '';
     const controller = await startOnDemandJobsController(
       {},
-      { PATH: process.env.PATH, ...runnerEnv(namespace, over) },
+      { PATH: process.env.PATH, ...runnerEnv(namespace, kubeconfig, over) },
       (s) => {
         text += s;
       },
@@ -160,7 +206,7 @@ describe('the on-demand job runner on a live control plane', () => {
 
   test('jobforge controller on-demand-jobs (the CLI): a trivy job with imagesToScan and a polaris job → two Jobs from the CronJobs named after them, options as env → both reported completed; /healthz, /metrics, SIGTERM', async () => {
     const ns = 'od-two';
-    await reportCronJobs(ns, [{ type: 'trivy' }, { type: 'polaris' }, { type: 'nova' }]);
+    const kubeconfig = await deployRunner(ns, [{ type: 'trivy' }, { type: 'polaris' }, { type: 'nova' }]);
     insights.onDemandJobs.push(
       { id: 101, reportType: 'trivy', options: { imagesToScan: 'nginx:1.27,quay.io/acme/api:2.0' } },
       { id: 102, reportType: 'polaris', options: { jobId: '102' } },
@@ -182,7 +228,7 @@ describe('the on-demand job runner on a live control plane', () => {
           HOME: process.env.HOME ?? '/tmp',
           TS_NODE_SKIP_PROJECT: 'true',
           TS_NODE_COMPILER_OPTIONS: '{"module":"commonjs","esModuleInterop":true}',
-          ...runnerEnv(ns, { LISTEN_ADDRESS: `127.0.0.1:${port}` }),
+          ...runnerEnv(ns, kubeconfig, { LISTEN_ADDRESS: `127.0.0.1:${port}` }),
         },
       },
     );
@@ -248,7 +294,7 @@ describe('the on-demand job runner on a live control plane', () => {
 
   test('a Job that fails, a Job outliving its timeout and an unknown report type → each reported failed', async () => {
     const ns = 'od-fail';
-    await reportCronJobs(ns, [
+    const kubeconfig = await deployRunner(ns, [
       { type: 'nova', labels: { [FAIL_EXIT_CODE_LABEL]: '3' }, backoffLimit: 0 },
       { type: 'pluto', labels: { [COMPLETE_DELAY_LABEL]: '120s' } },
     ]);
@@ -257,7 +303,7 @@ describe('the on-demand job runner on a live control plane', () => {
       { id: 202, reportType: 'pluto' },
       { id: 203, reportType: 'made-up' },
     );
-    const r = await startRunner(ns, { JOB_TIMEOUTS: 'pluto=4s' });
+    const r = await startRunner(ns, kubeconfig, { JOB_TIMEOUTS: 'pluto=4s' });
     try {
       expect(await statusesFor(3)).toEqual([
         { id: 201, status: 'failed' },
@@ -284,9 +330,11 @@ describe('the on-demand job runner on a live control plane', () => {
 
   test('the concurrency limit is never exceeded: 5 jobs, MAX_CONCURRENT_JOBS=2', async () => {
     const ns = 'od-limit';
-    await reportCronJobs(ns, [{ type: 'polaris', labels: { [COMPLETE_DELAY_LABEL]: '2s' } }]);
+    const kubeconfig = await deployRunner(ns, [
+      { type: 'polaris', labels: { [COMPLETE_DELAY_LABEL]: '2s' } },
+    ]);
     for (let id = 301; id <= 305; id++) insights.onDemandJobs.push({ id, reportType: 'polaris' });
-    const r = await startRunner(ns, { MAX_CONCURRENT_JOBS: '2' });
+    const r = await startRunner(ns, kubeconfig, { MAX_CONCURRENT_JOBS: '2' });
     let maxUnfinished = 0;
     try {
       await waitFor(
@@ -315,8 +363,8 @@ describe('the on-demand job runner on a live control plane', () => {
 
   test('a claim that returns nothing creates nothing', async () => {
     const ns = 'od-empty';
-    await reportCronJobs(ns, [{ type: 'polaris' }]);
-    const r = await startRunner(ns);
+    const kubeconfig = await deployRunner(ns, [{ type: 'polaris' }]);
+    const r = await startRunner(ns, kubeconfig);
     try {
       await waitFor(
         '3 claims',
@@ -329,6 +377,19 @@ describe('the on-demand job runner on a live control plane', () => {
     expect(await onDemandJobs(ns)).toEqual([]);
     expect(insights.statusUpdates).toEqual([]);
     expect(insights.requests.every((q) => q.method === 'POST')).toBe(true);
+    // The runner's ServiceAccount can do no more than its Role says.
+    const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'x' }, spec: {} };
+    expect((await kubeRequest(kubeconfig, 'GET', `/api/v1/namespaces/${ns}/secrets`)).status).toBe(403);
+    expect((await kubeRequest(kubeconfig, 'GET', `/apis/batch/v1/namespaces/${ns}/cronjobs`)).status).toBe(
+      403,
+    );
+    expect(
+      (await kubeRequest(kubeconfig, 'POST', '/apis/batch/v1/namespaces/default/jobs', job)).status,
+    ).toBe(403);
+    expect((await kubeRequest(kubeconfig, 'DELETE', `/apis/batch/v1/namespaces/${ns}/jobs/x`)).status).toBe(
+      403,
+    );
+    expect((await kubeRequest(kubeconfig, 'GET', '/apis/kyverno.io/v1/clusterpolicies')).status).toBe(403);
     expect(r.logs.filter((l) => l.msg === 'no on-demand jobs to process').length).toBeGreaterThanOrEqual(3);
   });
 
@@ -339,11 +400,11 @@ describe('the on-demand job runner on a live control plane', () => {
     'Insights answering %s → no Job created, the error logged without the token',
     async (_what, token, message) => {
       const ns = token === TOKEN ? 'od-5xx' : 'od-401';
-      await reportCronJobs(ns, [{ type: 'polaris' }]);
+      const kubeconfig = await deployRunner(ns, [{ type: 'polaris' }]);
       insights.onDemandJobs.push({ id: 401, reportType: 'polaris' });
       if (token === TOKEN)
         for (let i = 0; i < 50; i++) insights.answers.push({ status: 503, body: `down, ${TOKEN}` });
-      const r = await startRunner(ns, { FAIRWINDS_TOKEN: token });
+      const r = await startRunner(ns, kubeconfig, { FAIRWINDS_TOKEN: token });
       try {
         await waitFor(
           'two failed claims',
@@ -367,10 +428,10 @@ describe('the on-demand job runner on a live control plane', () => {
 
   test('a kyverno-policy-sync job runs the policy sync in process: the expected policies applied, reported completed', async () => {
     const ns = 'od-sync';
-    await ensureNamespace(live.kubeconfig, ns);
+    const kubeconfig = await deployRunner(ns, [], 'in-process');
     insights.policies = yamlStream([policyYaml('od-a'), policyYaml('od-b', { namespace: 'default' })]);
     insights.onDemandJobs.push({ id: 601, reportType: 'kyverno-policy-sync' });
-    const r = await startRunner(ns);
+    const r = await startRunner(ns, kubeconfig, { KYVERNO_CLI: path.join(e2eEnv().binDir, 'kyverno') });
     try {
       const statuses = await statusesFor(1);
       if (statuses[0].status !== 'completed') throw new Error(`policy sync failed:\n${r.text()}`);
