@@ -13,6 +13,7 @@ import {
   PolicyRule,
 } from 'cdk8s-plus-28/lib/imports/k8s';
 import { requireImageDigest, validateContainerImage } from '../core/image-reference';
+import { JOBFORGE_IMAGE } from '../core/jobforge-image';
 import { POLICY_SYNC_REPORT_TYPE, REPORT_TYPE_RUNS } from '../core/on-demand/report-types';
 import { parseGoDuration } from '../core/policy-sync/go-duration';
 import { LogLevel, parseLogLevel } from '../core/policy-sync/sync-logger';
@@ -76,7 +77,7 @@ export interface OnDemandJobRunnerProps {
   readonly runner?: OnDemandJobRunnerImplementation;
   /**
    * The runner's image.
-   * @default - FAIRWINDS_ON_DEMAND_JOB_RUNNER_IMAGE for the fairwinds runner; required for jobforge
+   * @default - JOBFORGE_IMAGE for the jobforge runner, FAIRWINDS_ON_DEMAND_JOB_RUNNER_IMAGE for fairwinds
    */
   readonly image?: string;
   /**
@@ -182,12 +183,8 @@ export class OnDemandJobRunner extends Construct {
     if (runner !== 'jobforge' && runner !== 'fairwinds') {
       throw new Error(`'runner' must be jobforge or fairwinds, got ${show(runner)}`);
     }
-    if (runner === 'jobforge' && props.image === undefined) {
-      throw new Error(
-        `'image' is required when runner is jobforge (an image built from the repo's Dockerfile), got undefined`,
-      );
-    }
-    const image = props.image ?? FAIRWINDS_ON_DEMAND_JOB_RUNNER_IMAGE;
+    const image =
+      props.image ?? (runner === 'jobforge' ? JOBFORGE_IMAGE : FAIRWINDS_ON_DEMAND_JOB_RUNNER_IMAGE);
     validateContainerImage('image', image);
     if (props.requireImageDigest) requireImageDigest('image', image);
     const host = validateInsightsSettings(props.insights);

@@ -1,5 +1,6 @@
 import { Testing } from 'cdk8s';
 import { FAIRWINDS_ON_DEMAND_JOB_RUNNER_IMAGE } from '../../../constructs/insights-report-cron-job';
+import { JOBFORGE_IMAGE } from '../../../core/jobforge-image';
 import {
   ON_DEMAND_RUNNER_NAMESPACE_RULES,
   OnDemandJobRunner,
@@ -163,13 +164,14 @@ test('no reports: the runner alone; the namespace defaults to the chart namespac
   expect(of(Testing.synth(chart), 'CronJob')).toEqual([]);
 });
 
+test("the jobforge runner defaults to jobforge's image (JOBFORGE_IMAGE)", () => {
+  const { manifests } = synth({ image: undefined });
+  expect(container(manifests).image).toBe(JOBFORGE_IMAGE);
+});
+
 describe('rejects', () => {
   test.each([
     [{ runner: 'other' }, `'runner' must be jobforge or fairwinds, got "other"`],
-    [
-      { image: undefined },
-      `'image' is required when runner is jobforge (an image built from the repo's Dockerfile), got undefined`,
-    ],
     [{ image: 'UPPER/case' }, 'image'],
     [{ image: JOBFORGE, requireImageDigest: true }, 'image'],
     [
