@@ -218,8 +218,8 @@ describe('jobforge/pulumi components on a live cluster (Automation API)', () => 
       });
       const polaris = new OnDemandJobRunner('polaris', {
         namespace: cron.namespace.apply((ns) => ns!),
-        jobType: 'polaris',
         insights: { secretName: 'insights-token' },
+        reports: { polaris: { image: 'quay.io/fairwinds/polaris:9.6' } },
       });
       const irc = new ImageResourceController('irc', {
         detectionImage: 'ghcr.io/acme/image-detection:0.1.0',
@@ -230,7 +230,7 @@ describe('jobforge/pulumi components on a live cluster (Automation API)', () => 
         cronJobName: cron.cronJobName,
         policyName: policy.policyName,
         syncCronJob: sync.cronJobName,
-        polarisCronJob: polaris.cronJobName,
+        polarisCronJob: polaris.reportCronJobNames.apply((names) => names[0]),
         ircNamespace: irc.namespace,
       };
     });

@@ -77,19 +77,31 @@ describe('KyvernoPolicySync and OnDemandJobRunner (Pulumi)', () => {
     expect(registeredNames()).toHaveLength(8);
   });
 
-  test('OnDemandJobRunner creates exactly its ServiceAccount, NetworkPolicy and CronJob', async () => {
-    const runner = new components.OnDemandJobRunner('polaris', {
-      jobType: 'polaris',
+  test('OnDemandJobRunner creates exactly the objects of the cdk8s OnDemandJobRunner: the runner and its report CronJobs', async () => {
+    const props = {
+      insights: { secretName: 'insights-token' },
+      reports: { polaris: { image: 'quay.io/fairwinds/polaris:9.6' } },
+    };
+    const runner = new components.OnDemandJobRunner('runner', {
+      ...props,
       insights: { secretName: pulumi.output('insights-token') },
     });
-    expect(await valueOf(runner.cronJobName)).toBe('insights-polaris');
+    expect(await valueOf(runner.namespace)).toBe('insights-agent');
+    expect(await valueOf(runner.deploymentName)).toBe('on-demand-job-runner');
+    expect(await valueOf(runner.reportCronJobNames)).toEqual(['polaris']);
     await settled();
-    expect(registeredNames()).toEqual([
-      'jobforge:insights:OnDemandJobRunner::polaris',
-      'kubernetes:batch/v1:CronJob::polaris-insights-agent/insights-polaris',
-      'kubernetes:core/v1:ServiceAccount::polaris-insights-agent/insights-polaris',
-      'kubernetes:networking.k8s.io/v1:NetworkPolicy::polaris-insights-agent/insights-polaris',
-    ]);
+    const chart = Testing.chart();
+    new cdk.OnDemandJobRunner(chart, 'Runner', props);
+    expect(registeredNames()).toEqual(
+      ['jobforge:insights:OnDemandJobRunner::runner', ...expectedChildren('runner', chart)].sort(),
+    );
+    expect(registeredNames()).toEqual(
+      expect.arrayContaining([
+        'kubernetes:apps/v1:Deployment::runner-insights-agent/on-demand-job-runner',
+        'kubernetes:batch/v1:CronJob::runner-insights-agent/polaris',
+        'kubernetes:rbac.authorization.k8s.io/v1:Role::runner-insights-agent/on-demand-job-runner',
+      ]),
+    );
   });
 
   test('bad plain input throws in the constructor and registers nothing', async () => {
