@@ -12,6 +12,7 @@ import {
   PodSecurityContext,
   PolicyRule,
 } from 'cdk8s-plus-28/lib/imports/k8s';
+import { isDnsLabel } from '../core/dns-name';
 import { requireImageDigest, validateContainerImage } from '../core/image-reference';
 import { JOBFORGE_IMAGE } from '../core/jobforge-image';
 import { POLICY_SYNC_REPORT_TYPE, REPORT_TYPE_RUNS } from '../core/on-demand/report-types';
@@ -43,11 +44,10 @@ import {
   ContainerResources,
   DEFAULT_RESOURCES,
   ImagePullPolicy,
+  ContainerModel,
+  PodModel,
   SECRET_FILES_DIR,
   defaultImagePullPolicy,
-  restrictedContainerSecurityContext,
-  restrictedPodSecurityContext,
-  toKubeResources,
   validateImagePullPolicy,
   validatePodSecurityContext,
   validateResources,
@@ -250,7 +250,7 @@ export class OnDemandJobRunner extends Construct {
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'insights-agent';
     const namespace = this.namespace;
     const name = props.name ?? 'on-demand-job-runner';
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63) {
+    if (typeof name !== 'string' || !isDnsLabel(name)) {
       throw new Error(`'name' must be a DNS-1123 label of at most 63 characters, got ${show(name)}`);
     }
     this.deploymentName = name;
@@ -351,6 +351,32 @@ export class OnDemandJobRunner extends Construct {
         ? [{ name: 'insights-token', mountPath: SECRET_FILES_DIR, readOnly: true }]
         : []),
     ];
+    const pod = new PodModel({
+      serviceAccountName: name,
+      automountServiceAccountToken: true,
+      terminationGracePeriodSeconds: 30,
+      securityContext: { runAsUser: RUNNER_USER_ID, runAsGroup: RUNNER_USER_ID, ...props.podSecurityContext },
+      volumes,
+    });
+    const probe = { httpGet: { path: '/healthz', port: IntOrString.fromString('metrics') } };
+    pod.addContainer(
+      new ContainerModel({
+        name: 'runner',
+        image,
+        imagePullPolicy: props.imagePullPolicy ?? defaultImagePullPolicy(image),
+        args: runner === 'jobforge' ? ['controller', 'on-demand-jobs'] : undefined,
+        env,
+        ports:
+          runner === 'jobforge'
+            ? [{ name: 'metrics', containerPort: metricsPort, protocol: 'TCP' }]
+            : undefined,
+        livenessProbe:
+          runner === 'jobforge' ? { ...probe, initialDelaySeconds: 10, periodSeconds: 20 } : undefined,
+        readinessProbe: runner === 'jobforge' ? { ...probe, periodSeconds: 10 } : undefined,
+        resources: props.resources ?? DEFAULT_RESOURCES,
+        volumeMounts: mounts,
+      }),
+    );
     new KubeDeployment(this, 'Deployment', {
       metadata: {
         name,
@@ -361,51 +387,7 @@ export class OnDemandJobRunner extends Construct {
       spec: {
         replicas: 1,
         selector: { matchLabels: selector },
-        template: {
-          metadata: { labels },
-          spec: {
-            serviceAccountName: name,
-            automountServiceAccountToken: true,
-            terminationGracePeriodSeconds: 30,
-            securityContext: restrictedPodSecurityContext({
-              runAsUser: RUNNER_USER_ID,
-              runAsGroup: RUNNER_USER_ID,
-              ...props.podSecurityContext,
-            }),
-            containers: [
-              {
-                name: 'runner',
-                image,
-                imagePullPolicy: props.imagePullPolicy ?? defaultImagePullPolicy(image),
-                args: runner === 'jobforge' ? ['controller', 'on-demand-jobs'] : undefined,
-                env,
-                ports:
-                  runner === 'jobforge'
-                    ? [{ name: 'metrics', containerPort: metricsPort, protocol: 'TCP' }]
-                    : undefined,
-                livenessProbe:
-                  runner === 'jobforge'
-                    ? {
-                        httpGet: { path: '/healthz', port: IntOrString.fromString('metrics') },
-                        initialDelaySeconds: 10,
-                        periodSeconds: 20,
-                      }
-                    : undefined,
-                readinessProbe:
-                  runner === 'jobforge'
-                    ? {
-                        httpGet: { path: '/healthz', port: IntOrString.fromString('metrics') },
-                        periodSeconds: 10,
-                      }
-                    : undefined,
-                resources: toKubeResources(props.resources ?? DEFAULT_RESOURCES),
-                securityContext: restrictedContainerSecurityContext(),
-                volumeMounts: mounts,
-              },
-            ],
-            volumes,
-          },
-        },
+        template: { metadata: { labels }, spec: pod.toKube() },
       },
     });
 
