@@ -1,7 +1,7 @@
 import { parseGoDuration } from '../policy-sync/go-duration';
 import { resolveEcrConfig } from '../pipeline/repository-match';
 import { compilePolicy } from '../pipeline/select';
-import { validatePipelineConfig } from '../pipeline/validate';
+import { validateImageResourcePolicySpec, validatePipelineConfig } from '../pipeline/validate';
 import type {
   GitAuth,
   ImagePipelineConfig,
@@ -64,21 +64,14 @@ function ecrOf(spec: ImageResourcePolicySpec, endpoint: string | undefined): Ima
   };
 }
 
-/** The pipeline's `policy` section of a policy spec. */
+/** The pipeline's `policy` section of a policy spec (the one schema's shape: nothing to translate). */
 function selectionOf(spec: ImageResourcePolicySpec): SelectionPolicy {
   const p = spec.policy as Record<string, unknown> | undefined;
   if (p === null || typeof p !== 'object') throw new Error(`'spec.policy' must be an object, got ${show(p)}`);
-  const pattern = p.pattern as Record<string, unknown> | undefined;
-  if (pattern && typeof pattern === 'object' && typeof pattern.extractPrefix === 'boolean') {
-    // The CRD's `extractPrefix: true` takes the regex's first capture group as the tag prefix.
-    const { extractPrefix, ...rest } = pattern;
-    return {
-      ...p,
-      pattern: extractPrefix ? { ...rest, extractPrefix: '$1' } : rest,
-    } as unknown as SelectionPolicy;
-  }
   return p as SelectionPolicy;
 }
+
+const SPEC_FIELDS = /'(?=(?:ecrRepository|policy|templateRef|aws|suspend|ttlDays|scanInterval)\b)/g;
 
 /**
  * Checks a policy spec and gives the detection manager's settings. Throws naming the field:
@@ -90,6 +83,12 @@ export function resolvePolicySpec(
 ): DetectionSettings {
   if (spec === null || typeof spec !== 'object')
     throw new Error(`'spec' must be an object, got ${show(spec)}`);
+  // The one schema (the CRD's source) and the compiled policy, as the apiserver cannot check it.
+  try {
+    validateImageResourcePolicySpec(spec);
+  } catch (err) {
+    throw new Error((err as Error).message.replace(SPEC_FIELDS, "'spec."));
+  }
   const ecr = resolveEcrConfig(ecrOf(spec, options.ecrEndpoint), 'spec.ecrRepository');
   const policy = selectionOf(spec);
   const compiled = compilePolicy(policy, 'spec.policy');

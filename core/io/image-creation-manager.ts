@@ -185,12 +185,18 @@ export class ImageCreationManager {
         }
       }
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, this.dirty ? debounce : Math.max(debounce, 250));
+        let t: NodeJS.Timeout;
+        const done = () => {
+          clearTimeout(t);
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        t = setTimeout(done, this.dirty ? debounce : Math.max(debounce, 250));
         this.wake = () => {
           clearTimeout(t);
-          setTimeout(resolve, debounce);
+          t = setTimeout(done, debounce);
         };
-        signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+        signal.addEventListener('abort', done, { once: true });
       });
       this.wake = undefined;
     }

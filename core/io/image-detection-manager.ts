@@ -123,18 +123,16 @@ export class ImageDetectionManager {
           });
         inFlight.add(p);
       }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, tick);
-        signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-      });
+      await sleepUnlessAborted(tick, signal);
     }
     // Graceful shutdown: let the scans in flight write their results.
     await Promise.allSettled([...inFlight]);
   }
 
+  /** The policies due now, longest overdue first (so many short intervals cannot starve one policy). */
   private duePolicies(): ImageResourcePolicy[] {
     const now = this.now().getTime();
-    const due: ImageResourcePolicy[] = [];
+    const due: Array<{ policy: ImageResourcePolicy; at: number }> = [];
     for (const policy of this.policies?.list() ?? []) {
       const key = keyOf(policy);
       if (this.running.has(key) || policy.metadata.deletionTimestamp) continue;
@@ -144,9 +142,10 @@ export class ImageDetectionManager {
       } catch {
         interval = 60_000; // an invalid spec is re-checked every minute (and at once when it changes)
       }
-      if (nextScanAt(policy, this.lastScan.get(key), interval) <= now) due.push(policy);
+      const at = nextScanAt(policy, this.lastScan.get(key), interval);
+      if (at <= now) due.push({ policy, at });
     }
-    return due;
+    return due.sort((a, b) => a.at - b.at).map((d) => d.policy);
   }
 
   private specOptions() {
@@ -291,6 +290,19 @@ export class ImageDetectionManager {
       repositoriesMatched: result.repositoriesMatched,
     };
   }
+}
+
+/** Waits `ms`, or less when `signal` aborts (the listener is removed either way). */
+export function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 function keyOf(policy: ImageResourcePolicy): string {

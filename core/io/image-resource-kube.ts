@@ -209,14 +209,25 @@ export function startInformer<T>(
   if (handlers.update) informer.on('update', as(handlers.update));
   if (handlers.remove) informer.on('delete', as(handlers.remove));
   informer.on('connect', () => count('watch', options.resource ?? path));
-  informer.on('error', (err: unknown) => {
-    handlers.error?.(err);
+  // A watch that ends in an error stops the informer; so does a failed relist. Both restart it.
+  const run = (): void => {
+    informer.start().then(resolveSynced, (err: unknown) => {
+      handlers.error?.(err);
+      restartLater();
+    });
+  };
+  const restartLater = (): void => {
     if (stopped) return;
     setTimeout(() => {
-      if (!stopped) informer.start().then(resolveSynced, () => {});
+      if (!stopped) run();
     }, options.restartDelayMs ?? 1000).unref();
+  };
+  informer.on('error', (err: unknown) => {
+    if (stopped) return;
+    handlers.error?.(err);
+    restartLater();
   });
-  informer.start().then(resolveSynced, () => {});
+  run();
   return {
     list: () => informer.list() as unknown as readonly T[],
     get: (name, namespace) => informer.get(name, namespace) as T | undefined,
@@ -230,7 +241,9 @@ export function startInformer<T>(
 
 /** Informers on the three custom resources. */
 export function customResourceList<T>(kc: k8s.KubeConfig, plural: Plural): () => Promise<{ items: T[] }> {
-  const custom = kubeClient(loadClientNode().CustomObjectsApi, kc);
+  // client-node's own client: an informer's list must not carry core/io/kube's per-request abort
+  // timer, which outlives the request and aborts the watch that reuses its keep-alive socket.
+  const custom = kc.makeApiClient(loadClientNode().CustomObjectsApi);
   return () =>
     custom.listClusterCustomObject({
       group: IMAGE_RESOURCE_API_GROUP,
@@ -249,9 +262,9 @@ export function workloadSources(
   kc: k8s.KubeConfig,
 ): Array<{ kind: WorkloadKind; path: string; list: () => Promise<{ items: WorkloadObject[] }> }> {
   const k = loadClientNode();
-  const apps = kubeClient(k.AppsV1Api, kc);
-  const batch = kubeClient(k.BatchV1Api, kc);
-  const core = kubeClient(k.CoreV1Api, kc);
+  const apps = kc.makeApiClient(k.AppsV1Api);
+  const batch = kc.makeApiClient(k.BatchV1Api);
+  const core = kc.makeApiClient(k.CoreV1Api);
   type L = Promise<{ items: WorkloadObject[] }>;
   return [
     {

@@ -138,7 +138,7 @@ describe('resolvePolicySpec (through the pipeline validator)', () => {
     [
       'a bad scanInterval',
       { scanInterval: 'often' },
-      '\'spec.scanInterval\' must be a duration like 30m, 90s or 1h30m, got "often"',
+      '\'spec.scanInterval\' must be a Go duration (e.g. 30s, 5m), got "often"',
     ],
     [
       'a too short scanInterval',
@@ -148,7 +148,7 @@ describe('resolvePolicySpec (through the pipeline validator)', () => {
     [
       'a negative ttlDays',
       { ttlDays: -1 },
-      "'spec.ttlDays' must be a non-negative number of days (0 keeps them), got -1",
+      "'spec.ttlDays' must be a number of days from 0 to 365 (0 keeps records forever), got -1",
     ],
     [
       'roleArn and secretRef',
