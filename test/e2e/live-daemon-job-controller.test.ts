@@ -58,6 +58,12 @@ describe('the DaemonJob controller on a live control plane', () => {
   beforeAll(async () => {
     live = await startLiveCluster({ binDir: e2eEnv().binDir, nodes: NODES });
     await installCrds(live.kubeconfig, [daemonJobCrdManifest() as KubeObject]);
+    // Established comes a moment before the group is in discovery (the harness resolves kinds through it).
+    await waitFor(
+      'jobforge.io/v1alpha1 in discovery',
+      async () => ((await kubeRequest(live.kubeconfig, 'GET', GROUP_PATH)).status === 200 ? true : undefined),
+      { timeoutMs: 30000, intervalMs: 100 },
+    );
   });
 
   afterAll(async () => {
