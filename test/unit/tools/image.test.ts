@@ -8,7 +8,6 @@ interface ImageTool {
   parseAptMirrors(texts: string[], env?: Record<string, string>): { main: string; security: string };
   main(args: string[]): number;
 }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const image = require('../../../tools/image.js') as ImageTool;
 
 const DEB822 = `Types: deb
