@@ -70,6 +70,21 @@ export async function knownValue<T>(output: pulumi.Output<T>): Promise<{ value: 
   return { value: await o.promise() };
 }
 
+const byKey = new WeakMap<readonly KubeObjectJson[], Map<string, KubeObjectJson>>();
+
+/**
+ * The objects of a rendering by {@link objectKey}, built once per rendering: every field of every
+ * child reads its object from it (a search per field was quadratic in the number of objects).
+ */
+function objectsByKey(objects: readonly KubeObjectJson[]): Map<string, KubeObjectJson> {
+  let map = byKey.get(objects);
+  if (map === undefined) {
+    map = new Map(objects.map((o) => [objectKey(o), o]));
+    byKey.set(objects, map);
+  }
+  return map;
+}
+
 /** The Pulumi name of the child for `o`: the component's name, then the object's namespace and name. */
 export function childName(component: string, o: KubeObjectJson): string {
   const ns = o.metadata.namespace;
@@ -125,7 +140,7 @@ async function createChildren(
     if (seen.has(key)) throw new Error(`${name} renders ${key} twice`);
     seen.add(key);
     const field = (f: string): pulumi.Output<unknown> =>
-      rendering.field((r) => r.objects.find((x) => objectKey(x) === key)?.[f]);
+      rendering.field((r) => objectsByKey(r.objects).get(key)?.[f]);
     const args: Record<string, unknown> = {};
     for (const f of Object.keys(o)) if (f !== 'apiVersion' && f !== 'kind') args[f] = field(f);
     const opts: pulumi.CustomResourceOptions = {
