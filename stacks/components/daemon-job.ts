@@ -4,7 +4,6 @@ import { loadNodes } from '../../core/load-nodes';
 import { NodeInfo } from '../../core/node-inventory';
 import { DeepInput, isPlainInput } from './deep-input';
 import { InputProps, JobAwaitArgs, awaitAnnotations } from './input-props';
-import { afterChildren } from './kubernetes-children';
 import { ObjectsComponent } from './objects-component';
 import { Rendering } from './rendering';
 import { KubeObjectJson, synthObjects } from './synth-objects';
@@ -128,28 +127,16 @@ export class DaemonJob extends ObjectsComponent {
             (plain.props.mode === 'controller' ? [] : await readClusterNodes(name, plain.kubeconfig)),
         ),
     );
-    const children = this.createChildren(name, rendered);
-    this.namespace = afterChildren(
-      children,
-      rendered.field((r) => r.namespace),
-    );
-    this.daemonJobName = afterChildren(
-      children,
-      rendered.field((r) => r.name),
-    );
-    this.jobNames = afterChildren(
-      children,
-      rendered.field((r) => r.jobNames),
-    );
-    this.nodeNames = afterChildren(
-      children,
-      rendered.field((r) => r.nodeNames),
-    );
-    this.registerOutputs({
-      namespace: this.namespace,
-      daemonJobName: this.daemonJobName,
-      jobNames: this.jobNames,
-      nodeNames: this.nodeNames,
+    const outputs = this.createChildren(name, rendered, {
+      namespace: (r) => r.namespace,
+      daemonJobName: (r) => r.name,
+      jobNames: (r) => r.jobNames,
+      nodeNames: (r) => r.nodeNames,
     });
+    this.namespace = outputs.namespace;
+    this.daemonJobName = outputs.daemonJobName;
+    this.jobNames = outputs.jobNames;
+    this.nodeNames = outputs.nodeNames;
+    this.registerOutputs(outputs);
   }
 }

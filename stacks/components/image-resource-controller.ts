@@ -3,9 +3,7 @@ import {
   ImageResourceController as ImageResourceControllerConstruct,
   ImageResourceControllerProps,
 } from '../../constructs/image-resource-controller';
-import { isPlainInput } from './deep-input';
 import { InputProps } from './input-props';
-import { afterChildren } from './kubernetes-children';
 import { ObjectsComponent } from './objects-component';
 import { Rendering } from './rendering';
 import { KubeObjectJson, synthObjects } from './synth-objects';
@@ -55,34 +53,21 @@ export class ImageResourceController extends ObjectsComponent {
     args: ImageResourceControllerArgs,
     opts?: pulumi.ComponentResourceOptions,
   ) {
-    // Plain args are checked before anything is registered: a bad value throws here.
-    if (isPlainInput(args)) renderImageResourceController(name, args as ImageResourceControllerProps);
-    super('jobforge:images:ImageResourceController', name, {}, opts);
-    const rendered = new Rendering(args, (props: ImageResourceControllerProps) =>
+    // Plain args are rendered before anything is registered: a bad value throws here.
+    const rendered = Rendering.of(args, (props: ImageResourceControllerProps) =>
       renderImageResourceController(name, props),
     );
-    const children = this.createChildren(name, rendered);
-    this.namespace = afterChildren(
-      children,
-      rendered.field((r) => r.namespace),
-    );
-    this.detectionManagerName = afterChildren(
-      children,
-      rendered.field((r) => r.detectionManagerName),
-    );
-    this.creationManagerName = afterChildren(
-      children,
-      rendered.field((r) => r.creationManagerName),
-    );
-    this.metricsServiceName = afterChildren(
-      children,
-      rendered.field((r) => r.metricsServiceName),
-    );
-    this.registerOutputs({
-      namespace: this.namespace,
-      detectionManagerName: this.detectionManagerName,
-      creationManagerName: this.creationManagerName,
-      metricsServiceName: this.metricsServiceName,
+    super('jobforge:images:ImageResourceController', name, {}, opts);
+    const outputs = this.createChildren(name, rendered, {
+      namespace: (r) => r.namespace,
+      detectionManagerName: (r) => r.detectionManagerName,
+      creationManagerName: (r) => r.creationManagerName,
+      metricsServiceName: (r) => r.metricsServiceName,
     });
+    this.namespace = outputs.namespace;
+    this.detectionManagerName = outputs.detectionManagerName;
+    this.creationManagerName = outputs.creationManagerName;
+    this.metricsServiceName = outputs.metricsServiceName;
+    this.registerOutputs(outputs);
   }
 }

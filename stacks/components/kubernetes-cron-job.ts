@@ -3,9 +3,7 @@ import {
   KubernetesCronJob as KubernetesCronJobConstruct,
   KubernetesCronJobProps,
 } from '../../constructs/kubernetes-cron-job';
-import { isPlainInput } from './deep-input';
 import { InputProps } from './input-props';
-import { afterChildren } from './kubernetes-children';
 import { ObjectsComponent } from './objects-component';
 import { Rendering } from './rendering';
 import { KubeObjectJson, synthObjects } from './synth-objects';
@@ -49,29 +47,19 @@ export class KubernetesCronJob extends ObjectsComponent {
   public readonly serviceAccountName: pulumi.Output<string | undefined>;
 
   public constructor(name: string, args: KubernetesCronJobArgs, opts?: pulumi.ComponentResourceOptions) {
-    // Plain args are checked before anything is registered: a bad value throws here.
-    if (isPlainInput(args)) renderKubernetesCronJob(name, args as KubernetesCronJobProps);
-    super('jobforge:batch:KubernetesCronJob', name, {}, opts);
-    const rendered = new Rendering(args, (props: KubernetesCronJobProps) =>
+    // Plain args are rendered before anything is registered: a bad value throws here.
+    const rendered = Rendering.of(args, (props: KubernetesCronJobProps) =>
       renderKubernetesCronJob(name, props),
     );
-    const children = this.createChildren(name, rendered);
-    this.namespace = afterChildren(
-      children,
-      rendered.field((r) => r.namespace),
-    );
-    this.cronJobName = afterChildren(
-      children,
-      rendered.field((r) => r.cronJobName),
-    );
-    this.serviceAccountName = afterChildren(
-      children,
-      rendered.field((r) => r.serviceAccountName),
-    );
-    this.registerOutputs({
-      namespace: this.namespace,
-      cronJobName: this.cronJobName,
-      serviceAccountName: this.serviceAccountName,
+    super('jobforge:batch:KubernetesCronJob', name, {}, opts);
+    const outputs = this.createChildren(name, rendered, {
+      namespace: (r) => r.namespace,
+      cronJobName: (r) => r.cronJobName,
+      serviceAccountName: (r) => r.serviceAccountName,
     });
+    this.namespace = outputs.namespace;
+    this.cronJobName = outputs.cronJobName;
+    this.serviceAccountName = outputs.serviceAccountName;
+    this.registerOutputs(outputs);
   }
 }

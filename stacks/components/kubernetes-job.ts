@@ -1,8 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { KubernetesJob as KubernetesJobConstruct, KubernetesJobProps } from '../../constructs/kubernetes-job';
-import { isPlainInput } from './deep-input';
 import { InputProps, JobAwaitArgs, awaitAnnotations } from './input-props';
-import { afterChildren } from './kubernetes-children';
 import { ObjectsComponent } from './objects-component';
 import { Rendering } from './rendering';
 import { KubeObjectJson, synthObjects } from './synth-objects';
@@ -56,29 +54,19 @@ export class KubernetesJob extends ObjectsComponent {
   public readonly serviceAccountName: pulumi.Output<string | undefined>;
 
   public constructor(name: string, args: KubernetesJobArgs, opts?: pulumi.ComponentResourceOptions) {
-    // Plain args are checked before anything is registered: a bad value throws here.
-    if (isPlainInput(args)) renderKubernetesJob(name, args as KubernetesJobProps);
-    super('jobforge:batch:KubernetesJob', name, {}, opts);
-    const rendered = new Rendering(args, (props: KubernetesJobProps & { skipAwait?: boolean }) =>
+    // Plain args are rendered before anything is registered: a bad value throws here.
+    const rendered = Rendering.of(args, (props: KubernetesJobProps & { skipAwait?: boolean }) =>
       renderKubernetesJob(name, props),
     );
-    const children = this.createChildren(name, rendered);
-    this.namespace = afterChildren(
-      children,
-      rendered.field((r) => r.namespace),
-    );
-    this.jobName = afterChildren(
-      children,
-      rendered.field((r) => r.jobName),
-    );
-    this.serviceAccountName = afterChildren(
-      children,
-      rendered.field((r) => r.serviceAccountName),
-    );
-    this.registerOutputs({
-      namespace: this.namespace,
-      jobName: this.jobName,
-      serviceAccountName: this.serviceAccountName,
+    super('jobforge:batch:KubernetesJob', name, {}, opts);
+    const outputs = this.createChildren(name, rendered, {
+      namespace: (r) => r.namespace,
+      jobName: (r) => r.jobName,
+      serviceAccountName: (r) => r.serviceAccountName,
     });
+    this.namespace = outputs.namespace;
+    this.jobName = outputs.jobName;
+    this.serviceAccountName = outputs.serviceAccountName;
+    this.registerOutputs(outputs);
   }
 }

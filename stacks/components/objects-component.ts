@@ -1,5 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
-import { createKubernetesChildren } from './kubernetes-children';
+import { afterChildren, createKubernetesChildren } from './kubernetes-children';
 import type { Rendering } from './rendering';
 import type { KubeObjectJson } from './synth-objects';
 
@@ -13,14 +13,23 @@ import type { KubeObjectJson } from './synth-objects';
 export abstract class ObjectsComponent extends pulumi.ComponentResource {
   private created: Promise<unknown> = Promise.resolve();
 
-  /** Creates the children for `rendering` (see createKubernetesChildren). */
-  protected createChildren(
+  /**
+   * Creates the children for `rendering` (see createKubernetesChildren) and returns one Output per
+   * entry of `picks`, picked from the rendering and resolved once every child exists (see
+   * afterChildren).
+   */
+  protected createChildren<R extends { readonly objects: KubeObjectJson[] }, O>(
     name: string,
-    rendering: Rendering<{ readonly objects: KubeObjectJson[] }>,
-  ): Promise<Map<string, pulumi.CustomResource>> {
+    rendering: Rendering<R>,
+    picks: { readonly [K in keyof O]: (r: R) => O[K] },
+  ): { [K in keyof O]: pulumi.Output<O[K]> } {
     const children = createKubernetesChildren(this, name, rendering);
     this.created = children;
-    return children;
+    const outputs = {} as { [K in keyof O]: pulumi.Output<O[K]> };
+    for (const key of Object.keys(picks) as (keyof O)[]) {
+      outputs[key] = afterChildren(children, rendering.field(picks[key]));
+    }
+    return outputs;
   }
 
   protected async initialize(): Promise<unknown> {

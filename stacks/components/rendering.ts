@@ -3,6 +3,7 @@
 // child's field or an output) is secret when it contains a secret arg's value, verbatim, as JSON
 // or in base64 (Secret data), so names and unrelated fields stay readable in previews.
 import * as pulumi from '@pulumi/pulumi';
+import { isPlainInput } from './deep-input';
 import type { KubeObjectJson } from './synth-objects';
 
 /** The values of the secret Inputs among a component's args. */
@@ -68,6 +69,20 @@ export class Rendering<R extends { readonly objects: KubeObjectJson[] }> {
       (pulumi.output(args) as pulumi.Output<unknown>).apply(async (plain) => render(plain as never)),
     );
     this.secrets = secretValues(args);
+  }
+
+  /**
+   * Renders `args` with a synchronous `render`. Plain args (no Output or Promise inside) are
+   * rendered at once, so a bad value throws before the component registers anything, and that
+   * rendering is the one used (the construct is not synthesized twice).
+   */
+  public static of<R extends { readonly objects: KubeObjectJson[] }>(
+    args: unknown,
+    render: (plain: never) => R,
+  ): Rendering<R> {
+    if (!isPlainInput(args)) return new Rendering(args, render);
+    const rendered = render(args as never);
+    return new Rendering(args, () => rendered);
   }
 
   /** `pick` of the rendering, secret when it shows a secret arg's value. */

@@ -3,9 +3,7 @@ import {
   UniqueJobPerImagePolicy as UniqueJobPerImagePolicyConstruct,
   UniqueJobPerImagePolicyProps,
 } from '../../constructs/unique-job-per-image-policy';
-import { isPlainInput } from './deep-input';
 import { InputProps } from './input-props';
-import { afterChildren } from './kubernetes-children';
 import { ObjectsComponent } from './objects-component';
 import { Rendering } from './rendering';
 import { KubeObjectJson, synthObjects } from './synth-objects';
@@ -47,17 +45,12 @@ export class UniqueJobPerImagePolicy extends ObjectsComponent {
     args: UniqueJobPerImagePolicyArgs,
     opts?: pulumi.ComponentResourceOptions,
   ) {
-    // Plain args are checked before anything is registered: a bad value throws here.
-    if (isPlainInput(args)) renderUniqueJobPerImagePolicy(name, args as UniqueJobPerImagePolicyProps);
-    super('jobforge:kyverno:UniqueJobPerImagePolicy', name, {}, opts);
-    const rendered = new Rendering(args, (props: UniqueJobPerImagePolicyProps) =>
+    // Plain args are rendered before anything is registered: a bad value throws here.
+    const rendered = Rendering.of(args, (props: UniqueJobPerImagePolicyProps) =>
       renderUniqueJobPerImagePolicy(name, props),
     );
-    const children = this.createChildren(name, rendered);
-    this.policyName = afterChildren(
-      children,
-      rendered.field((r) => r.policyName),
-    );
+    super('jobforge:kyverno:UniqueJobPerImagePolicy', name, {}, opts);
+    this.policyName = this.createChildren(name, rendered, { policyName: (r) => r.policyName }).policyName;
     this.minimumKyvernoVersion = rendered.field((r) => r.minimumKyvernoVersion);
     this.registerOutputs({ policyName: this.policyName, minimumKyvernoVersion: this.minimumKyvernoVersion });
   }
