@@ -1,13 +1,13 @@
-import * as fs from 'node:fs';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { validateDnsLabel, validateDnsSubdomain } from '../../core/dns-name';
 import { daemonJobPrometheus } from '../../core/daemon-job/controller-metrics';
 import { DaemonJobController } from '../../core/io/daemon-job-controller';
 import { LeaderElector } from '../../core/io/leader-election';
 import { ProbeServer, startProbeServer } from '../../core/io/probe-server';
 import { loadKubeConfig } from '../../core/io/kube';
-import { parseGoDuration } from '../../core/policy-sync/go-duration';
 import { SyncLogger, jsonLineLogger, parseLogLevel } from '../../core/policy-sync/sync-logger';
+import { leaseDurationMs, logLevelOption, serviceAccountNamespace } from './cli-settings';
+import { untilTerminated } from './until-terminated';
 
 /** Flags of `jobforge controller daemonjob`; each falls back to its environment variable. */
 export interface DaemonJobControllerFlags {
@@ -29,8 +29,6 @@ export const DAEMON_JOB_CONTROLLER_DEFAULTS = {
   listen: ':8080',
 } as const;
 
-const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
-
 /** The settings the controller runs with, checked. */
 export interface DaemonJobControllerSettings {
   readonly kubeconfig?: string;
@@ -51,8 +49,7 @@ export function daemonJobControllerSettings(
   const namespace = (flags.namespace ?? env.WATCH_NAMESPACE ?? '').trim() || undefined;
   if (namespace !== undefined) validateDnsLabel('WATCH_NAMESPACE', namespace);
   let leaseNamespace = (flags.leaseNamespace ?? env.LEASE_NAMESPACE ?? env.POD_NAMESPACE ?? '').trim();
-  if (!leaseNamespace && fs.existsSync(SA_NAMESPACE_FILE))
-    leaseNamespace = fs.readFileSync(SA_NAMESPACE_FILE, 'utf8').trim();
+  if (!leaseNamespace) leaseNamespace = serviceAccountNamespace() ?? '';
   if (!leaseNamespace) {
     throw new Error(`'LEASE_NAMESPACE' (or --lease-namespace, POD_NAMESPACE) is required, got ""`);
   }
@@ -60,16 +57,12 @@ export function daemonJobControllerSettings(
   const leaseName = (flags.leaseName ?? env.LEASE_NAME ?? D.leaseName).trim();
   validateDnsSubdomain('LEASE_NAME', leaseName);
   const leaseDuration = flags.leaseDuration ?? env.LEASE_DURATION ?? D.leaseDuration;
-  const leaseDurationMs = parseGoDuration(leaseDuration, 'LEASE_DURATION');
-  if (leaseDurationMs < 1000) {
-    throw new Error(`'LEASE_DURATION' must be at least 1s, got ${JSON.stringify(leaseDuration)}`);
-  }
   return {
     kubeconfig: flags.kubeconfig ?? env.KUBECONFIG,
     namespace,
     leaseNamespace,
     leaseName,
-    leaseDurationMs,
+    leaseDurationMs: leaseDurationMs(leaseDuration, 'LEASE_DURATION'),
     listen: flags.listen ?? env.LISTEN_ADDRESS ?? D.listen,
   };
 }
@@ -188,26 +181,12 @@ export function registerDaemonJobController(controller: Command): void {
       `a leader not renewing for this long is replaced (env LEASE_DURATION, default ${DAEMON_JOB_CONTROLLER_DEFAULTS.leaseDuration})`,
     )
     .option('--listen <[host]:port>', '/healthz, /readyz and /metrics (env LISTEN_ADDRESS, default :8080)')
-    .addOption(
-      new Option('--log-level <level>', 'log level (env LOG_LEVEL, default info)').choices([
-        'debug',
-        'info',
-        'warn',
-        'error',
-      ]),
-    )
+    .addOption(logLevelOption())
     .action(async (flags: DaemonJobControllerFlags) => {
       const running = await startDaemonJobController(flags);
-      const code = await new Promise<number>((resolve) => {
-        const onSignal = (): void => {
-          process.off('SIGTERM', onSignal);
-          process.off('SIGINT', onSignal);
-          void running.stop().then(() => resolve(0));
-        };
-        process.on('SIGTERM', onSignal);
-        process.on('SIGINT', onSignal);
-        void running.lost.then(() => running.stop().then(() => resolve(1)));
-      });
+      // Terminated: exit 0 once stopped; the Lease lost: stop and exit 1 to restart clean.
+      const code = await Promise.race([untilTerminated().then(() => 0), running.lost.then(() => 1)]);
+      await running.stop();
       process.exit(code);
     });
 }

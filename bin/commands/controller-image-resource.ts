@@ -8,6 +8,7 @@ import { LeaderElector } from '../../core/io/leader-election';
 import { imageResourceKube, ImageResourceKube } from '../../core/io/image-resource-kube';
 import { ImageDetectionManager } from '../../core/io/image-detection-manager';
 import { ImageCreationManager } from '../../core/io/image-creation-manager';
+import { leaseDurationMs } from './cli-settings';
 
 /**
  * `jobforge controller image-detection` and `jobforge controller image-creation`: the image
@@ -44,9 +45,7 @@ export async function runManager(
   signal?: AbortSignal,
 ): Promise<number> {
   const logger = controllerLogger(parseLogLevel(opts.logLevel), (line) => process.stdout.write(line));
-  const leaseMs = parseGoDuration(opts.leaseDuration, '--lease-duration');
-  if (leaseMs < 1000)
-    throw new Error(`'--lease-duration' must be at least 1s, got ${JSON.stringify(opts.leaseDuration)}`);
+  const leaseMs = leaseDurationMs(opts.leaseDuration, '--lease-duration');
   const metrics = controllerMetrics(name);
   const kube = imageResourceKube(opts.kubeconfig, {
     component: `jobforge-${name}`,

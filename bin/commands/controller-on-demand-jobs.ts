@@ -14,7 +14,9 @@ import { SyncLogger, jsonLineLogger, parseLogLevel } from '../../core/policy-syn
 import { POLICY_SYNC_SETTINGS } from '../../core/policy-sync/sync-settings';
 import { registerDaemonJobController } from './controller-daemonjob';
 import { registerImageResourceControllers } from './controller-image-resource';
+import { logLevelOption, required, serviceAccountNamespace } from './cli-settings';
 import { runPolicySync } from './policy-sync';
+import { untilTerminated } from './until-terminated';
 
 /** Flags of `jobforge controller on-demand-jobs`; each falls back to its environment variable. */
 export interface OnDemandJobsFlags {
@@ -49,15 +51,6 @@ export const ON_DEMAND_RUNNER_DEFAULTS = {
   requestTimeout: '10s',
   retries: 3,
 } as const;
-
-const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
-
-function required(value: string | undefined, flag: string, envName: string): string {
-  if (value === undefined || value.trim() === '') {
-    throw new Error(`'${envName}' (or ${flag}) is required, got ${JSON.stringify(value ?? '')}`);
-  }
-  return value.trim();
-}
 
 function positiveInt(value: string, name: string): number {
   if (!/^\d+$/.test(value.trim()) || Number(value) < 1) {
@@ -122,10 +115,11 @@ export function onDemandJobsSettings(flags: OnDemandJobsFlags, env: Env = proces
       `'FAIRWINDS_TOKEN' (or FAIRWINDS_TOKEN_FILE, --token-file) is required, got an empty value`,
     );
   }
-  let namespace = flags.namespace ?? env.NAMESPACE ?? env.POD_NAMESPACE;
-  if (!namespace && fs.existsSync(SA_NAMESPACE_FILE))
-    namespace = fs.readFileSync(SA_NAMESPACE_FILE, 'utf8').trim();
-  namespace = required(namespace, '--namespace', 'NAMESPACE');
+  const namespace = required(
+    (flags.namespace ?? env.NAMESPACE ?? env.POD_NAMESPACE) || serviceAccountNamespace(),
+    '--namespace',
+    'NAMESPACE',
+  );
   const policySync = flags.policySync ?? env.POLICY_SYNC ?? 'in-process';
   if (policySync !== 'in-process' && policySync !== 'cronjob') {
     throw new Error(
@@ -331,25 +325,11 @@ export function registerOnDemandJobs(controller: Command): void {
         'kyverno-policy-sync jobs: in process, or from their CronJob (env POLICY_SYNC, default in-process)',
       ).choices(['in-process', 'cronjob']),
     )
-    .addOption(
-      new Option('--log-level <level>', 'log level (env LOG_LEVEL, default info)').choices([
-        'debug',
-        'info',
-        'warn',
-        'error',
-      ]),
-    )
+    .addOption(logLevelOption())
     .action(async (flags: OnDemandJobsFlags) => {
       const controller = await startOnDemandJobsController(flags);
-      await new Promise<void>((resolve) => {
-        const onSignal = (): void => {
-          process.off('SIGTERM', onSignal);
-          process.off('SIGINT', onSignal);
-          void controller.stop().then(resolve);
-        };
-        process.on('SIGTERM', onSignal);
-        process.on('SIGINT', onSignal);
-      });
+      await untilTerminated();
+      await controller.stop();
     });
 }
 

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { directoryPolicySource } from '../../core/policy-sync/directory-source';
 import { parseGoDuration } from '../../core/policy-sync/go-duration';
 import { insightsPolicySource } from '../../core/policy-sync/insights-source';
@@ -7,6 +7,7 @@ import { PolicySource } from '../../core/policy-sync/policy-source';
 import { syncKyvernoPolicies } from '../../core/policy-sync/sync-kyverno-policies';
 import { summaryLine } from '../../core/policy-sync/sync-summary';
 import { jsonLineLogger, parseLogLevel } from '../../core/policy-sync/sync-logger';
+import { logLevelOption, required } from './cli-settings';
 import {
   DEFAULT_MAX_REMOVAL_RATIO,
   DEFAULT_MAX_REMOVALS,
@@ -66,13 +67,6 @@ function ratioOption(value: string | undefined, name: string): number | undefine
   if (!/^\d*\.?\d+$/.test(value.trim()) || !(n >= 0 && n <= 1))
     throw new Error(`'${name}' must be a number from 0 to 1, got ${JSON.stringify(value)}`);
   return n;
-}
-
-function required(value: string | undefined, flag: string, envName: string): string {
-  if (value === undefined || value.trim() === '') {
-    throw new Error(`'${envName}' (or ${flag}) is required, got ${JSON.stringify(value ?? '')}`);
-  }
-  return value.trim();
 }
 
 /** Runs one sync from flags and environment; prints JSON logs on stderr and the summary line on stdout. Returns the exit code. */
@@ -199,14 +193,7 @@ export function registerPolicySync(program: Command): void {
     .option('--owner-value <value>', 'ownership annotation value (env OWNER_ANNOTATION_VALUE)')
     .option('--request-timeout <duration>', 'Insights request timeout (env INSIGHTS_TIMEOUT, default 30s)')
     .option('--retries <n>', 'Insights retries on 5xx/timeouts (env INSIGHTS_RETRIES, default 3)')
-    .addOption(
-      new Option('--log-level <level>', 'log level (env LOG_LEVEL, default info)').choices([
-        'debug',
-        'info',
-        'warn',
-        'error',
-      ]),
-    )
+    .addOption(logLevelOption())
     .action(async (flags: PolicySyncFlags) => {
       process.exitCode = await runPolicySync(flags);
     });
