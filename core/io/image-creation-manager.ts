@@ -32,7 +32,6 @@ import {
   customResourceList,
   customResourcePath,
   ImageResourceKube,
-  kubeErrorMessage,
   RunningInformer,
   startInformer,
   workloadSources,
@@ -100,9 +99,9 @@ export class ImageCreationManager {
     const { kube, metrics, logger } = this.options;
     const count = (verb: string, resource: string) =>
       metrics.apiCalls.inc({ api: 'kubernetes', operation: `${verb} ${resource}` });
-    const error = (what: string) => (err: unknown) => {
+    const error = (what: string) => (err: Error) => {
       metrics.errors.inc({ reason: 'WatchFailed' });
-      logger.log('warn', `watch of ${what} failed; restarting it`, { error: kubeErrorMessage(err) });
+      logger.log('warn', `watch of ${what} failed; restarting it`, { error: err.message });
     };
     const poke = () => this.poke();
     this.detected = startInformer<ImageDetected>(
@@ -181,7 +180,7 @@ export class ImageCreationManager {
           await this.runBatch(guard);
         } catch (err) {
           this.options.metrics.errors.inc({ reason: 'BatchFailed' });
-          this.options.logger.log('error', 'batch failed', { error: kubeErrorMessage(err) });
+          this.options.logger.log('error', 'batch failed', { error: (err as Error).message });
         }
       }
       await new Promise<void>((resolve) => {
@@ -519,7 +518,7 @@ export class ImageCreationManager {
     } catch (err) {
       this.options.logger.log('warn', 'could not write ImageDetected status', {
         name: d.metadata.name,
-        error: kubeErrorMessage(err),
+        error: (err as Error).message,
       });
     }
   }
@@ -534,7 +533,7 @@ export class ImageCreationManager {
     await this.options.kube
       .event({ apiVersion: IMAGE_RESOURCE_API, kind, metadata: target.metadata }, type, reason, message)
       .catch((err: unknown) =>
-        this.options.logger.log('warn', 'could not record an Event', { error: kubeErrorMessage(err) }),
+        this.options.logger.log('warn', 'could not record an Event', { error: (err as Error).message }),
       );
   }
 }

@@ -13,11 +13,10 @@ import {
   customResourceList,
   customResourcePath,
   ImageResourceKube,
-  kubeErrorMessage,
   RunningInformer,
   startInformer,
-  statusOf,
 } from './image-resource-kube';
+import { isStatus } from './kube';
 import type { ControllerMetrics } from './controller-metrics';
 import type { ControllerLogger } from './controller-log';
 
@@ -73,9 +72,9 @@ export class ImageDetectionManager {
     const { kube, metrics, logger } = this.options;
     const count = (verb: string, resource: string) =>
       metrics.apiCalls.inc({ api: 'kubernetes', operation: `${verb} ${resource}` });
-    const error = (what: string) => (err: unknown) => {
+    const error = (what: string) => (err: Error) => {
       metrics.errors.inc({ reason: 'WatchFailed' });
-      logger.log('warn', `watch of ${what} failed; restarting it`, { error: kubeErrorMessage(err) });
+      logger.log('warn', `watch of ${what} failed; restarting it`, { error: err.message });
     };
     this.policies = startInformer<ImageResourcePolicy>(
       kube.kubeConfig,
@@ -114,7 +113,7 @@ export class ImageDetectionManager {
             this.options.metrics.errors.inc({ reason: 'ReconcileFailed' });
             this.options.logger.log('error', 'policy reconcile failed', {
               policy: key,
-              error: kubeErrorMessage(err),
+              error: (err as Error).message,
             });
           })
           .finally(() => {
@@ -174,7 +173,7 @@ export class ImageDetectionManager {
       try {
         await kube.create(PLURALS.ImageDetected, namespace, d);
       } catch (err) {
-        if (statusOf(err) !== 409) throw err;
+        if (!isStatus(err, 409)) throw err;
       }
       metrics.imagesDetected.inc();
     }
@@ -200,7 +199,7 @@ export class ImageDetectionManager {
             actions.event.message,
           )
           .catch((err: unknown) =>
-            logger.log('warn', 'could not record an Event', { error: kubeErrorMessage(err) }),
+            logger.log('warn', 'could not record an Event', { error: (err as Error).message }),
           );
       }
     }

@@ -1,5 +1,15 @@
 import type * as k8s from '@kubernetes/client-node';
-import { kubeClient, loadClientNode, loadKubeConfig } from './kube';
+import {
+  isStatus,
+  kubeCall,
+  kubeClient,
+  KubeResource,
+  kubeObjectClient,
+  loadClientNode,
+  loadKubeConfig,
+  resourcePath,
+  toKubeError,
+} from './kube';
 import {
   IMAGE_RESOURCE_API_GROUP,
   IMAGE_RESOURCE_API_VERSION,
@@ -43,27 +53,6 @@ export interface ImageResourceKube {
   event(target: EventTarget, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
 }
 
-/** The HTTP status of a client-node error, if any. */
-export function statusOf(err: unknown): number | undefined {
-  const e = err as { code?: number; statusCode?: number };
-  return typeof e?.code === 'number' ? e.code : e?.statusCode;
-}
-
-/** A short message of a client-node error (its Status message when the apiserver sent one). */
-export function kubeErrorMessage(err: unknown): string {
-  const e = err as { body?: unknown; message?: string };
-  try {
-    const body =
-      typeof e.body === 'string'
-        ? (JSON.parse(e.body) as { message?: string })
-        : (e.body as { message?: string });
-    if (body?.message) return `${statusOf(err) ?? ''} ${body.message}`.trim();
-  } catch {
-    // not JSON
-  }
-  return (e?.message ?? String(err)).split('\n')[0].slice(0, 500);
-}
-
 /** The client of a kubeconfig (path, content, or $KUBECONFIG / in-cluster). */
 export function imageResourceKube(
   kubeconfig: string | undefined,
@@ -71,58 +60,64 @@ export function imageResourceKube(
 ): ImageResourceKube {
   const k = loadClientNode();
   const kc = loadKubeConfig(kubeconfig);
+  const objects = kubeObjectClient(kc);
   const custom = kubeClient(k.CustomObjectsApi, kc);
   const core = kubeClient(k.CoreV1Api, kc);
   const count = options.count ?? (() => {});
   const cr = { group: IMAGE_RESOURCE_API_GROUP, version: IMAGE_RESOURCE_API_VERSION };
+  const resource = (plural: Plural, namespace: string): KubeResource => ({ ...cr, plural, namespace });
+  const coreResource = (plural: string, namespace: string): KubeResource => ({
+    group: '',
+    version: 'v1',
+    plural,
+    namespace,
+  });
   const mergePatch = k.setHeaderOptions('Content-Type', k.PatchStrategy.MergePatch);
   return {
     kubeConfig: kc,
     async get<T>(plural: Plural, namespace: string, name: string): Promise<T | undefined> {
       count('get', plural);
       try {
-        return (await custom.getNamespacedCustomObject({ ...cr, plural, namespace, name })) as T;
+        return await objects.get<T>(resource(plural, namespace), name);
       } catch (err) {
-        if (statusOf(err) === 404) return undefined;
+        if (isStatus(err, 404)) return undefined;
         throw err;
       }
     },
     async create(plural, namespace, body) {
       count('create', plural);
-      await custom.createNamespacedCustomObject({ ...cr, plural, namespace, body });
+      await objects.create(resource(plural, namespace), body);
     },
     async replace(plural, namespace, name, body) {
       count('update', plural);
-      await custom.replaceNamespacedCustomObject({ ...cr, plural, namespace, name, body });
+      await objects.replace(resource(plural, namespace), name, body);
     },
     async remove(plural, namespace, name, uid) {
       count('delete', plural);
       try {
-        await custom.deleteNamespacedCustomObject({
-          ...cr,
-          plural,
-          namespace,
-          name,
-          body: uid ? { preconditions: { uid } } : undefined,
-        });
+        await objects.delete(resource(plural, namespace), name, uid ? { preconditions: { uid } } : undefined);
       } catch (err) {
-        if (statusOf(err) !== 404 && statusOf(err) !== 409) throw err;
+        if (!isStatus(err, 404) && !isStatus(err, 409)) throw err;
       }
     },
     async patchStatus(plural, namespace, name, status) {
       count('patch', `${plural}/status`);
-      await custom.patchNamespacedCustomObjectStatus(
-        { ...cr, plural, namespace, name, body: { status } },
-        mergePatch,
+      await kubeCall('PATCH', `${resourcePath(resource(plural, namespace), name)}/status`, () =>
+        custom.patchNamespacedCustomObjectStatus(
+          { ...cr, plural, namespace, name, body: { status } },
+          mergePatch,
+        ),
       );
     },
     async secretData(namespace, name) {
       count('get', 'secrets');
       let secret: k8s.V1Secret;
       try {
-        secret = await core.readNamespacedSecret({ namespace, name });
+        secret = await kubeCall('GET', resourcePath(coreResource('secrets', namespace), name), () =>
+          core.readNamespacedSecret({ namespace, name }),
+        );
       } catch (err) {
-        if (statusOf(err) === 404) return undefined;
+        if (isStatus(err, 404)) return undefined;
         throw err;
       }
       const data: Record<string, string> = { ...(secret.stringData ?? {}) };
@@ -135,29 +130,31 @@ export function imageResourceKube(
       count('create', 'events');
       const now = new Date();
       const namespace = target.metadata.namespace ?? 'default';
-      await core.createNamespacedEvent({
-        namespace,
-        body: {
-          metadata: { generateName: `${target.metadata.name}.`, namespace },
-          involvedObject: {
-            apiVersion: target.apiVersion,
-            kind: target.kind,
-            name: target.metadata.name,
-            namespace,
-            uid: target.metadata.uid,
-            resourceVersion: target.metadata.resourceVersion,
+      await kubeCall('POST', resourcePath(coreResource('events', namespace)), () =>
+        core.createNamespacedEvent({
+          namespace,
+          body: {
+            metadata: { generateName: `${target.metadata.name}.`, namespace },
+            involvedObject: {
+              apiVersion: target.apiVersion,
+              kind: target.kind,
+              name: target.metadata.name,
+              namespace,
+              uid: target.metadata.uid,
+              resourceVersion: target.metadata.resourceVersion,
+            },
+            type,
+            reason,
+            message: message.slice(0, 1024),
+            source: { component: options.component },
+            reportingComponent: options.component,
+            reportingInstance: process.env.POD_NAME || undefined,
+            firstTimestamp: now,
+            lastTimestamp: now,
+            count: 1,
           },
-          type,
-          reason,
-          message: message.slice(0, 1024),
-          source: { component: options.component },
-          reportingComponent: options.component,
-          reportingInstance: process.env.POD_NAME || undefined,
-          firstTimestamp: now,
-          lastTimestamp: now,
-          count: 1,
-        },
-      });
+        }),
+      );
     },
   };
 }
@@ -176,7 +173,8 @@ export interface InformerHandlers<T> {
   readonly add?: (o: T) => void;
   readonly update?: (o: T) => void;
   readonly remove?: (o: T) => void;
-  readonly error?: (err: unknown) => void;
+  /** A failed list or watch (a KubeApiError when the apiserver answered). */
+  readonly error?: (err: Error) => void;
 }
 
 /**
@@ -210,11 +208,12 @@ export function startInformer<T>(
   if (handlers.remove) informer.on('delete', as(handlers.remove));
   informer.on('connect', () => count('watch', options.resource ?? path));
   // A watch that ends in an error stops the informer; so does a failed relist. Both restart it.
+  const failed = (err: unknown): void => {
+    handlers.error?.(toKubeError('GET', path, err));
+    restartLater();
+  };
   const run = (): void => {
-    informer.start().then(resolveSynced, (err: unknown) => {
-      handlers.error?.(err);
-      restartLater();
-    });
+    informer.start().then(resolveSynced, failed);
   };
   const restartLater = (): void => {
     if (stopped) return;
@@ -223,9 +222,7 @@ export function startInformer<T>(
     }, options.restartDelayMs ?? 1000).unref();
   };
   informer.on('error', (err: unknown) => {
-    if (stopped) return;
-    handlers.error?.(err);
-    restartLater();
+    if (!stopped) failed(err);
   });
   run();
   return {
