@@ -16,7 +16,7 @@ import {
   reconcileDaemonJob,
   sameStatus,
 } from '../daemon-job/reconcile-daemon-job';
-import { KubeApiError, loadClientNode, toKubeError } from './kube';
+import { isStatus, kubeCall, kubeClient, KubeResource, loadClientNode, resourcePath } from './kube';
 import { toNodeInfo } from '../load-nodes';
 import { NodeInfo } from '../node-inventory';
 import { SILENT_LOGGER, SyncLogger } from '../policy-sync/sync-logger';
@@ -33,20 +33,6 @@ export interface DaemonJobControllerOptions {
   readonly component?: string;
   /** After a reconcile fails on an apiserver error, retry after this long. @default 2000 */
   readonly retryMs?: number;
-}
-
-/** An apiserver refusal, read from a client-node ApiException (through the one reader, toKubeError). */
-interface ApiRefusal {
-  readonly code: number;
-  readonly reason?: string;
-  readonly message: string;
-  readonly causes: readonly { field?: string; message?: string }[];
-}
-
-function refusal(err: unknown): ApiRefusal | undefined {
-  const e = toKubeError('', '', err);
-  if (!(e instanceof KubeApiError)) return undefined;
-  return { code: e.status, reason: e.reason || undefined, message: e.detail || e.message, causes: e.causes };
 }
 
 /** Writes (Job creates and deletes, Events) in flight at once within one reconcile. */
@@ -75,6 +61,19 @@ async function inParallel<T>(
   if (failure !== undefined) throw failure;
 }
 
+const JOBS = (namespace: string): KubeResource => ({
+  group: 'batch',
+  version: 'v1',
+  plural: 'jobs',
+  namespace,
+});
+const EVENTS = (namespace: string): KubeResource => ({
+  group: '',
+  version: 'v1',
+  plural: 'events',
+  namespace,
+});
+
 const key = (namespace: string | undefined, name: string): string => `${namespace ?? ''}/${name}`;
 
 /**
@@ -87,6 +86,7 @@ const key = (namespace: string | undefined, name: string): string => `${namespac
  */
 export class DaemonJobController {
   private readonly client = loadClientNode();
+  /** Writes: through kubeCall (KubeApiError, 429 retry) on clients with core/io/kube's request timeout. */
   private readonly batch: k8s.BatchV1Api;
   private readonly core: k8s.CoreV1Api;
   private readonly custom: k8s.CustomObjectsApi;
@@ -108,9 +108,15 @@ export class DaemonJobController {
 
   public constructor(private readonly options: DaemonJobControllerOptions) {
     const kc = options.kubeConfig;
-    this.batch = kc.makeApiClient(this.client.BatchV1Api);
-    this.core = kc.makeApiClient(this.client.CoreV1Api);
-    this.custom = kc.makeApiClient(this.client.CustomObjectsApi);
+    this.batch = kubeClient(this.client.BatchV1Api, kc);
+    this.core = kubeClient(this.client.CoreV1Api, kc);
+    this.custom = kubeClient(this.client.CustomObjectsApi, kc);
+    // The informers' lists use client-node's own clients: a list must not carry core/io/kube's
+    // per-request abort timer, which outlives the request and aborts the watch that reuses its
+    // keep-alive socket.
+    const listCore = kc.makeApiClient(this.client.CoreV1Api);
+    const listBatch = kc.makeApiClient(this.client.BatchV1Api);
+    const listCustom = kc.makeApiClient(this.client.CustomObjectsApi);
     this.logger = options.logger ?? SILENT_LOGGER;
     const ns = options.namespace;
     /** Marks a kind listed once its list call succeeds (a failed list leaves the informer empty). */
@@ -124,7 +130,7 @@ export class DaemonJobController {
     this.nodes = this.client.makeInformer(
       kc,
       '/api/v1/nodes',
-      listed('Node', () => this.core.listNode()),
+      listed('Node', () => listCore.listNode()),
     );
     const djPath =
       ns === undefined
@@ -135,12 +141,12 @@ export class DaemonJobController {
       djPath,
       listed('DaemonJob', () =>
         ns === undefined
-          ? this.custom.listClusterCustomObject({
+          ? listCustom.listClusterCustomObject({
               group: JOBFORGE_GROUP,
               version: DAEMON_JOB_VERSION,
               plural: DAEMON_JOB_PLURAL,
             })
-          : this.custom.listNamespacedCustomObject({
+          : listCustom.listNamespacedCustomObject({
               group: JOBFORGE_GROUP,
               version: DAEMON_JOB_VERSION,
               namespace: ns,
@@ -154,8 +160,8 @@ export class DaemonJobController {
       jobsPath,
       listed('Job', () =>
         ns === undefined
-          ? this.batch.listJobForAllNamespaces({ labelSelector: DAEMON_JOB_LABEL })
-          : this.batch.listNamespacedJob({ namespace: ns, labelSelector: DAEMON_JOB_LABEL }),
+          ? listBatch.listJobForAllNamespaces({ labelSelector: DAEMON_JOB_LABEL })
+          : listBatch.listNamespacedJob({ namespace: ns, labelSelector: DAEMON_JOB_LABEL }),
       ),
       DAEMON_JOB_LABEL,
     );
@@ -314,30 +320,35 @@ export class DaemonJobController {
     }
     await inParallel(result.delete, WRITE_CONCURRENCY, async (d) => {
       try {
-        await this.batch.deleteNamespacedJob({
-          name: d.name,
-          namespace,
-          propagationPolicy: 'Background',
-          body: { preconditions: { uid: d.uid } },
-        });
+        await kubeCall('DELETE', resourcePath(JOBS(namespace), d.name), () =>
+          this.batch.deleteNamespacedJob({
+            name: d.name,
+            namespace,
+            propagationPolicy: 'Background',
+            body: { preconditions: { uid: d.uid } },
+          }),
+        );
         this.options.metrics?.jobDeleted(d.reason);
       } catch (err) {
-        const r = refusal(err);
-        if (r?.code !== 404 && r?.code !== 409) throw err;
+        if (!isStatus(err, 404) && !isStatus(err, 409)) throw err;
       }
     });
     let refused: DaemonJobInvalid | undefined;
     const create = async (job: (typeof result.create)[number]): Promise<void> => {
       if (refused !== undefined) return;
       try {
-        await this.batch.createNamespacedJob({ namespace, body: job as unknown as k8s.V1Job });
+        await kubeCall('POST', resourcePath(JOBS(namespace)), () =>
+          this.batch.createNamespacedJob({ namespace, body: job as unknown as k8s.V1Job }),
+        );
         this.options.metrics?.jobCreated();
       } catch (err) {
-        const r = refusal(err);
-        if (r?.code === 409) return; // already made (by us before a restart, or another replica): one Job per node and round
-        if (r?.code === 422 || r?.code === 400) {
-          const cause = r.causes.find((c) => c.field) ?? r.causes[0];
-          refused ??= { field: cause?.field ?? 'spec', message: cause?.message ?? r.message };
+        if (isStatus(err, 409)) return; // already made (by us before a restart, or another replica): one Job per node and round
+        if (isStatus(err, 422) || isStatus(err, 400)) {
+          const cause = err.causes.find((c) => c.field) ?? err.causes[0];
+          refused ??= {
+            field: cause?.field ?? 'spec',
+            message: cause?.message ?? (err.detail || err.message),
+          };
           return;
         }
         throw err;
@@ -365,25 +376,25 @@ export class DaemonJobController {
     }
     await this.recordEvents(dj, result.events);
     if (!sameStatus(dj.status, result.status)) {
+      const daemonJobs = { group: JOBFORGE_GROUP, version: DAEMON_JOB_VERSION, plural: DAEMON_JOB_PLURAL };
       try {
-        await this.custom.replaceNamespacedCustomObjectStatus({
-          group: JOBFORGE_GROUP,
-          version: DAEMON_JOB_VERSION,
-          namespace,
-          plural: DAEMON_JOB_PLURAL,
-          name,
-          body: {
-            apiVersion: DAEMON_JOB_API_VERSION,
-            kind: DAEMON_JOB_KIND,
-            metadata: { name, namespace, resourceVersion: dj.metadata.resourceVersion },
-            status: result.status,
-          },
-        });
+        await kubeCall('PUT', `${resourcePath({ ...daemonJobs, namespace }, name)}/status`, () =>
+          this.custom.replaceNamespacedCustomObjectStatus({
+            ...daemonJobs,
+            namespace,
+            name,
+            body: {
+              apiVersion: DAEMON_JOB_API_VERSION,
+              kind: DAEMON_JOB_KIND,
+              metadata: { name, namespace, resourceVersion: dj.metadata.resourceVersion },
+              status: result.status,
+            },
+          }),
+        );
       } catch (err) {
-        const r = refusal(err);
-        if (r?.code === 409)
+        if (isStatus(err, 409))
           this.enqueue(k); // the DaemonJob changed meanwhile: its new version is queued too
-        else if (r?.code !== 404) throw err;
+        else if (!isStatus(err, 404)) throw err;
       }
     }
     this.logger.log('debug', 'reconciled', {
@@ -401,27 +412,29 @@ export class DaemonJobController {
     const now = new Date();
     await inParallel(events, WRITE_CONCURRENCY, async (e) => {
       try {
-        await this.core.createNamespacedEvent({
-          namespace: dj.metadata.namespace!,
-          body: {
-            metadata: { generateName: `${dj.metadata.name}.`, namespace: dj.metadata.namespace },
-            involvedObject: {
-              apiVersion: DAEMON_JOB_API_VERSION,
-              kind: DAEMON_JOB_KIND,
-              name: dj.metadata.name,
-              namespace: dj.metadata.namespace,
-              uid: dj.metadata.uid,
-              resourceVersion: dj.metadata.resourceVersion,
+        await kubeCall('POST', resourcePath(EVENTS(dj.metadata.namespace!)), () =>
+          this.core.createNamespacedEvent({
+            namespace: dj.metadata.namespace!,
+            body: {
+              metadata: { generateName: `${dj.metadata.name}.`, namespace: dj.metadata.namespace },
+              involvedObject: {
+                apiVersion: DAEMON_JOB_API_VERSION,
+                kind: DAEMON_JOB_KIND,
+                name: dj.metadata.name,
+                namespace: dj.metadata.namespace,
+                uid: dj.metadata.uid,
+                resourceVersion: dj.metadata.resourceVersion,
+              },
+              type: e.type,
+              reason: e.reason,
+              message: e.message.slice(0, 1024),
+              source: { component: this.options.component ?? 'jobforge-daemonjob-controller' },
+              firstTimestamp: now,
+              lastTimestamp: now,
+              count: 1,
             },
-            type: e.type,
-            reason: e.reason,
-            message: e.message.slice(0, 1024),
-            source: { component: this.options.component ?? 'jobforge-daemonjob-controller' },
-            firstTimestamp: now,
-            lastTimestamp: now,
-            count: 1,
-          },
-        });
+          }),
+        );
       } catch (err) {
         this.logger.log('warn', 'could not record an Event', {
           reason: e.reason,
