@@ -17,6 +17,7 @@ import {
   sameStatus,
 } from '../daemon-job/reconcile-daemon-job';
 import { isStatus, kubeCall, kubeClient, KubeResource, loadClientNode, resourcePath } from './kube';
+import { RunningInformer, startInformer } from './informer';
 import { toNodeInfo } from '../load-nodes';
 import { NodeInfo } from '../node-inventory';
 import { SILENT_LOGGER, SyncLogger } from '../policy-sync/sync-logger';
@@ -61,7 +62,7 @@ async function inParallel<T>(
   if (failure !== undefined) throw failure;
 }
 
-const JOBS = (namespace: string): KubeResource => ({
+const JOBS = (namespace?: string): KubeResource => ({
   group: 'batch',
   version: 'v1',
   plural: 'jobs',
@@ -91,12 +92,11 @@ export class DaemonJobController {
   private readonly core: k8s.CoreV1Api;
   private readonly custom: k8s.CustomObjectsApi;
   private readonly logger: SyncLogger;
-  private readonly nodes: k8s.Informer<k8s.V1Node> & k8s.ObjectCache<k8s.V1Node>;
-  private readonly daemonJobs: k8s.Informer<DaemonJobObject & k8s.KubernetesObject> &
-    k8s.ObjectCache<DaemonJobObject & k8s.KubernetesObject>;
-  private readonly jobs: k8s.Informer<k8s.V1Job> & k8s.ObjectCache<k8s.V1Job>;
+  private readonly kubeConfig: k8s.KubeConfig;
+  private nodes?: RunningInformer<k8s.V1Node>;
+  private daemonJobs?: RunningInformer<DaemonJobObject>;
+  private jobs?: RunningInformer<k8s.V1Job>;
   private readonly queue = new Set<string>();
-  private readonly listed = new Set<string>();
   private readonly invalid = new Map<string, { hash: string; invalid: DaemonJobInvalid }>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private draining: Promise<void> | undefined;
@@ -107,64 +107,11 @@ export class DaemonJobController {
   private idleWaiters: (() => void)[] = [];
 
   public constructor(private readonly options: DaemonJobControllerOptions) {
-    const kc = options.kubeConfig;
-    this.batch = kubeClient(this.client.BatchV1Api, kc);
-    this.core = kubeClient(this.client.CoreV1Api, kc);
-    this.custom = kubeClient(this.client.CustomObjectsApi, kc);
-    // The informers' lists use client-node's own clients: a list must not carry core/io/kube's
-    // per-request abort timer, which outlives the request and aborts the watch that reuses its
-    // keep-alive socket.
-    const listCore = kc.makeApiClient(this.client.CoreV1Api);
-    const listBatch = kc.makeApiClient(this.client.BatchV1Api);
-    const listCustom = kc.makeApiClient(this.client.CustomObjectsApi);
+    this.kubeConfig = options.kubeConfig;
+    this.batch = kubeClient(this.client.BatchV1Api, this.kubeConfig);
+    this.core = kubeClient(this.client.CoreV1Api, this.kubeConfig);
+    this.custom = kubeClient(this.client.CustomObjectsApi, this.kubeConfig);
     this.logger = options.logger ?? SILENT_LOGGER;
-    const ns = options.namespace;
-    /** Marks a kind listed once its list call succeeds (a failed list leaves the informer empty). */
-    const listed =
-      <T>(kind: string, list: () => Promise<T>) =>
-      async (): Promise<T> => {
-        const result = await list();
-        this.listed.add(kind);
-        return result;
-      };
-    this.nodes = this.client.makeInformer(
-      kc,
-      '/api/v1/nodes',
-      listed('Node', () => listCore.listNode()),
-    );
-    const djPath =
-      ns === undefined
-        ? `/apis/${JOBFORGE_GROUP}/${DAEMON_JOB_VERSION}/${DAEMON_JOB_PLURAL}`
-        : `/apis/${JOBFORGE_GROUP}/${DAEMON_JOB_VERSION}/namespaces/${ns}/${DAEMON_JOB_PLURAL}`;
-    this.daemonJobs = this.client.makeInformer(
-      kc,
-      djPath,
-      listed('DaemonJob', () =>
-        ns === undefined
-          ? listCustom.listClusterCustomObject({
-              group: JOBFORGE_GROUP,
-              version: DAEMON_JOB_VERSION,
-              plural: DAEMON_JOB_PLURAL,
-            })
-          : listCustom.listNamespacedCustomObject({
-              group: JOBFORGE_GROUP,
-              version: DAEMON_JOB_VERSION,
-              namespace: ns,
-              plural: DAEMON_JOB_PLURAL,
-            }),
-      ) as () => Promise<k8s.KubernetesListObject<DaemonJobObject & k8s.KubernetesObject>>,
-    );
-    const jobsPath = ns === undefined ? '/apis/batch/v1/jobs' : `/apis/batch/v1/namespaces/${ns}/jobs`;
-    this.jobs = this.client.makeInformer(
-      kc,
-      jobsPath,
-      listed('Job', () =>
-        ns === undefined
-          ? listBatch.listJobForAllNamespaces({ labelSelector: DAEMON_JOB_LABEL })
-          : listBatch.listNamespacedJob({ namespace: ns, labelSelector: DAEMON_JOB_LABEL }),
-      ),
-      DAEMON_JOB_LABEL,
-    );
   }
 
   /** True once every informer has listed (and the controller has not been stopped). */
@@ -176,40 +123,55 @@ export class DaemonJobController {
   public async start(): Promise<void> {
     if (this.started) throw new Error('the DaemonJob controller was already started');
     this.started = true;
+    const kc = this.kubeConfig;
+    const ns = this.options.namespace;
+    // The informers' lists use client-node's own clients (see startInformer).
+    const listCore = kc.makeApiClient(this.client.CoreV1Api);
+    const listBatch = kc.makeApiClient(this.client.BatchV1Api);
+    const listCustom = kc.makeApiClient(this.client.CustomObjectsApi);
+    const error = (kind: string) => (err: Error) =>
+      this.logger.log('warn', 'watch failed; restarting it', { kind, error: err.message });
     const all = (): void => {
-      for (const dj of this.daemonJobs.list()) this.enqueue(key(dj.metadata.namespace, dj.metadata.name));
+      for (const dj of this.daemonJobs?.list() ?? [])
+        this.enqueue(key(dj.metadata.namespace, dj.metadata.name));
     };
-    for (const verb of ['add', 'update', 'delete'] as const) {
-      this.nodes.on(verb, all);
-      this.daemonJobs.on(verb, (dj) => this.enqueue(key(dj.metadata?.namespace, dj.metadata!.name!)));
-      this.jobs.on(verb, (job) => {
-        const owner = job.metadata?.labels?.[DAEMON_JOB_LABEL];
-        if (owner !== undefined) this.enqueue(key(job.metadata?.namespace, owner));
-      });
-    }
-    for (const [name, informer] of [
-      ['Node', this.nodes],
-      ['DaemonJob', this.daemonJobs],
-      ['Job', this.jobs],
-    ] as const) {
-      // A watch that ends in error stops the informer: start it again (it relists) unless stopping.
-      informer.on('error', (err: unknown) => {
-        if (this.stopped) return;
-        this.logger.log('warn', 'watch failed; restarting it', {
-          kind: name,
-          error: String((err as Error)?.message ?? err),
-        });
-        const t = setTimeout(() => {
-          this.retryTimers.delete(t);
-          if (!this.stopped) informer.start().catch(() => undefined);
-        }, 1000);
-        this.retryTimers.add(t);
-      });
-    }
-    await Promise.all([this.nodes.start(), this.daemonJobs.start(), this.jobs.start()]);
-    // A list that failed (e.g. 429 while a new CRD's storage initializes) is retried by the error
-    // handler above: synced means every kind really listed.
-    while (this.listed.size < 3 && !this.stopped) await new Promise((r) => setTimeout(r, 50));
+    this.nodes = startInformer(kc, '/api/v1/nodes', () => listCore.listNode(), {
+      add: all,
+      update: all,
+      remove: all,
+      error: error('Node'),
+    });
+    const daemonJobs = { group: JOBFORGE_GROUP, version: DAEMON_JOB_VERSION, plural: DAEMON_JOB_PLURAL };
+    const queueDaemonJob = (dj: DaemonJobObject): void =>
+      this.enqueue(key(dj.metadata.namespace, dj.metadata.name));
+    this.daemonJobs = startInformer(
+      kc,
+      resourcePath({ ...daemonJobs, namespace: ns }),
+      () =>
+        (ns === undefined
+          ? listCustom.listClusterCustomObject(daemonJobs)
+          : listCustom.listNamespacedCustomObject({ ...daemonJobs, namespace: ns })) as Promise<{
+          items: DaemonJobObject[];
+        }>,
+      { add: queueDaemonJob, update: queueDaemonJob, remove: queueDaemonJob, error: error('DaemonJob') },
+    );
+    const queueOwner = (job: k8s.V1Job): void => {
+      const owner = job.metadata?.labels?.[DAEMON_JOB_LABEL];
+      if (owner !== undefined) this.enqueue(key(job.metadata?.namespace, owner));
+    };
+    this.jobs = startInformer(
+      kc,
+      resourcePath(JOBS(ns)),
+      () =>
+        ns === undefined
+          ? listBatch.listJobForAllNamespaces({ labelSelector: DAEMON_JOB_LABEL })
+          : listBatch.listNamespacedJob({ namespace: ns, labelSelector: DAEMON_JOB_LABEL }),
+      { add: queueOwner, update: queueOwner, remove: queueOwner, error: error('Job') },
+      { labelSelector: DAEMON_JOB_LABEL },
+    );
+    // A list that failed (e.g. 429 while a new CRD's storage initializes) is retried by the
+    // informer: synced means every kind really listed.
+    await Promise.all([this.nodes.synced, this.daemonJobs.synced, this.jobs.synced]);
     this.synced = true;
     this.logger.log('info', 'DaemonJob controller synced', {
       daemonJobs: this.daemonJobs.list().length,
@@ -225,7 +187,7 @@ export class DaemonJobController {
     for (const t of this.retryTimers) clearTimeout(t);
     this.retryTimers.clear();
     this.queue.clear();
-    await Promise.all([this.nodes.stop(), this.daemonJobs.stop(), this.jobs.stop()]);
+    await Promise.all([this.nodes?.stop(), this.daemonJobs?.stop(), this.jobs?.stop()]);
     await this.draining;
     this.wakeIdle();
   }
@@ -277,25 +239,25 @@ export class DaemonJobController {
       this.options.metrics?.reconciled(result, Number(process.hrtime.bigint() - started) / 1e9);
     }
     this.options.metrics?.watched(
-      this.daemonJobs.list().length,
-      this.nodes.list().length,
-      this.jobs.list().length,
+      this.daemonJobs?.list().length ?? 0,
+      this.nodes?.list().length ?? 0,
+      this.jobs?.list().length ?? 0,
     );
   }
 
   /** One reconcile of the DaemonJob `k` (`namespace/name`) from the caches. */
   private async reconcile(k: string): Promise<'ok' | 'invalid'> {
     const [namespace, name] = k.split('/');
-    const dj = this.daemonJobs.get(name, namespace);
+    const dj = this.daemonJobs?.get(name, namespace);
     if (dj === undefined) {
       this.invalid.delete(k);
       return 'ok';
     }
-    const nodes: NodeInfo[] = this.nodes.list().map(toNodeInfo);
+    const nodes: NodeInfo[] = (this.nodes?.list() ?? []).map(toNodeInfo);
     const uid = dj.metadata.uid;
-    const jobs = this.jobs
-      .list(namespace)
-      .filter((j) => (j.metadata?.ownerReferences ?? []).some((o) => o.uid === uid && o.controller === true));
+    const jobs = (this.jobs?.list(namespace) ?? []).filter((j) =>
+      (j.metadata?.ownerReferences ?? []).some((o) => o.uid === uid && o.controller === true),
+    );
     const now = new Date();
     let known = this.invalid.get(k);
     let result = reconcileDaemonJob({

@@ -32,10 +32,9 @@ import {
   customResourceList,
   customResourcePath,
   ImageResourceKube,
-  RunningInformer,
-  startInformer,
   workloadSources,
 } from './image-resource-kube';
+import { RunningInformer, startInformer } from './informer';
 import type { ControllerMetrics } from './controller-metrics';
 import type { ControllerLogger } from './controller-log';
 

@@ -9,13 +9,8 @@ import {
 import { nextScanAt, READY, reconcileDetection, ScanOutcome } from '../image-resource/reconcile-detection';
 import { findCondition } from '../image-resource/conditions';
 import { IMAGE_RESOURCE_API, ImageDetected, ImageResourcePolicy, PLURALS } from '../image-resource/resources';
-import {
-  customResourceList,
-  customResourcePath,
-  ImageResourceKube,
-  RunningInformer,
-  startInformer,
-} from './image-resource-kube';
+import { customResourceList, customResourcePath, ImageResourceKube } from './image-resource-kube';
+import { RunningInformer, startInformer } from './informer';
 import { isStatus } from './kube';
 import type { ControllerMetrics } from './controller-metrics';
 import type { ControllerLogger } from './controller-log';

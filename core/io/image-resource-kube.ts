@@ -8,7 +8,6 @@ import {
   loadClientNode,
   loadKubeConfig,
   resourcePath,
-  toKubeError,
 } from './kube';
 import {
   IMAGE_RESOURCE_API_GROUP,
@@ -23,8 +22,8 @@ import type { WorkloadKind, WorkloadObject } from '../workload-index';
 
 /**
  * The managers' Kubernetes I/O, on @kubernetes/client-node: the custom resources (get, create,
- * replace, delete, status merge-patch), Secrets (read one by name), Events, and informers
- * (list + watch, relisting on 410, restarted after errors) that keep in-memory caches current.
+ * replace, delete, status merge-patch), Secrets (read one by name), Events, and the list calls
+ * and watch paths of the informers (core/io/informer.ts) that keep in-memory caches current.
  * Every call is counted for the managers' `/metrics`.
  */
 
@@ -155,83 +154,6 @@ export function imageResourceKube(
           },
         }),
       );
-    },
-  };
-}
-
-/** A running informer: its cache and a way to stop it. */
-export interface RunningInformer<T> {
-  list(): readonly T[];
-  get(name: string, namespace?: string): T | undefined;
-  /** Resolves once the first list has been read. */
-  readonly synced: Promise<void>;
-  stop(): Promise<void>;
-}
-
-/** Callbacks of an informer. */
-export interface InformerHandlers<T> {
-  readonly add?: (o: T) => void;
-  readonly update?: (o: T) => void;
-  readonly remove?: (o: T) => void;
-  /** A failed list or watch (a KubeApiError when the apiserver answered). */
-  readonly error?: (err: Error) => void;
-}
-
-/**
- * An informer (list + watch) on `path` across all namespaces. client-node's ListWatch relists
- * on 410 Gone; after an error it is restarted after `restartDelayMs`.
- */
-export function startInformer<T>(
-  kc: k8s.KubeConfig,
-  path: string,
-  list: () => Promise<{ items: T[] }>,
-  handlers: InformerHandlers<T>,
-  options: {
-    readonly restartDelayMs?: number;
-    readonly count?: ApiCallCounter;
-    readonly resource?: string;
-  } = {},
-): RunningInformer<T> {
-  const k = loadClientNode();
-  const count = options.count ?? (() => {});
-  type O = k8s.KubernetesObject;
-  const informer = k.makeInformer<O>(kc, path, () => {
-    count('list', options.resource ?? path);
-    return list() as unknown as Promise<k8s.KubernetesListObject<O>>;
-  });
-  let stopped = false;
-  let resolveSynced!: () => void;
-  const synced = new Promise<void>((r) => (resolveSynced = r));
-  const as = (cb?: (o: T) => void) => (o: O) => cb?.(o as T);
-  if (handlers.add) informer.on('add', as(handlers.add));
-  if (handlers.update) informer.on('update', as(handlers.update));
-  if (handlers.remove) informer.on('delete', as(handlers.remove));
-  informer.on('connect', () => count('watch', options.resource ?? path));
-  // A watch that ends in an error stops the informer; so does a failed relist. Both restart it.
-  const failed = (err: unknown): void => {
-    handlers.error?.(toKubeError('GET', path, err));
-    restartLater();
-  };
-  const run = (): void => {
-    informer.start().then(resolveSynced, failed);
-  };
-  const restartLater = (): void => {
-    if (stopped) return;
-    setTimeout(() => {
-      if (!stopped) run();
-    }, options.restartDelayMs ?? 1000).unref();
-  };
-  informer.on('error', (err: unknown) => {
-    if (!stopped) failed(err);
-  });
-  run();
-  return {
-    list: () => informer.list() as unknown as readonly T[],
-    get: (name, namespace) => informer.get(name, namespace) as T | undefined,
-    synced,
-    stop: async () => {
-      stopped = true;
-      await informer.stop();
     },
   };
 }
