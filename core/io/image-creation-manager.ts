@@ -28,13 +28,8 @@ import {
   refNamespace,
   ResourceTemplate,
 } from '../image-resource/resources';
-import {
-  customResourceList,
-  customResourcePath,
-  ImageResourceKube,
-  workloadSources,
-} from './image-resource-kube';
-import { RunningInformer, startInformer } from './informer';
+import { ImageResourceKube, managerInformers, workloadSources } from './image-resource-kube';
+import type { RunningInformer } from './informer';
 import type { ControllerMetrics } from './controller-metrics';
 import type { ControllerLogger } from './controller-log';
 
@@ -96,55 +91,29 @@ export class ImageCreationManager {
 
   async start(): Promise<void> {
     const { kube, metrics, logger } = this.options;
-    const count = (verb: string, resource: string) =>
-      metrics.apiCalls.inc({ api: 'kubernetes', operation: `${verb} ${resource}` });
-    const error = (what: string) => (err: Error) => {
-      metrics.errors.inc({ reason: 'WatchFailed' });
-      logger.log('warn', `watch of ${what} failed; restarting it`, { error: err.message });
-    };
+    const inform = managerInformers(kube.kubeConfig, metrics, logger);
     const poke = () => this.poke();
-    this.detected = startInformer<ImageDetected>(
-      kube.kubeConfig,
-      customResourcePath(PLURALS.ImageDetected),
-      customResourceList<ImageDetected>(kube.kubeConfig, PLURALS.ImageDetected),
-      { add: poke, update: poke, error: error('ImageDetected') },
-      { count, resource: PLURALS.ImageDetected },
+    this.detected = inform.customResource<ImageDetected>(PLURALS.ImageDetected, 'ImageDetected', {
+      add: poke,
+      update: poke,
+    });
+    this.policies = inform.customResource<ImageResourcePolicy>(
+      PLURALS.ImageResourcePolicy,
+      'ImageResourcePolicies',
+      { update: poke },
     );
-    this.policies = startInformer<ImageResourcePolicy>(
-      kube.kubeConfig,
-      customResourcePath(PLURALS.ImageResourcePolicy),
-      customResourceList<ImageResourcePolicy>(kube.kubeConfig, PLURALS.ImageResourcePolicy),
-      { update: poke, error: error('ImageResourcePolicies') },
-      { count, resource: PLURALS.ImageResourcePolicy },
-    );
-    this.templates = startInformer<ResourceTemplate>(
-      kube.kubeConfig,
-      customResourcePath(PLURALS.ResourceTemplate),
-      customResourceList<ResourceTemplate>(kube.kubeConfig, PLURALS.ResourceTemplate),
-      { add: poke, update: poke, error: error('ResourceTemplates') },
-      { count, resource: PLURALS.ResourceTemplate },
-    );
+    this.templates = inform.customResource<ResourceTemplate>(PLURALS.ResourceTemplate, 'ResourceTemplates', {
+      add: poke,
+      update: poke,
+    });
     for (const source of workloadSources(kube.kubeConfig)) {
-      const key = (o: { metadata?: { namespace?: string; name?: string } }) => [
-        o.metadata?.namespace ?? 'default',
-        o.metadata?.name ?? '',
-      ];
       this.workloads.push(
-        startInformer(
-          kube.kubeConfig,
-          source.path,
-          source.list,
-          {
-            add: (o) => this.index.upsert(source.kind, o),
-            update: (o) => this.index.upsert(source.kind, o),
-            remove: (o) => {
-              const [ns, name] = key(o);
-              this.index.remove(source.kind, ns, name);
-            },
-            error: error(`${source.kind}s`),
-          },
-          { count, resource: source.path },
-        ) as RunningInformer<unknown>,
+        inform.start(source.path, source.list, `${source.kind}s`, {
+          add: (o) => this.index.upsert(source.kind, o),
+          update: (o) => this.index.upsert(source.kind, o),
+          remove: (o) =>
+            this.index.remove(source.kind, o.metadata?.namespace ?? 'default', o.metadata?.name ?? ''),
+        }) as RunningInformer<unknown>,
       );
     }
     await Promise.all([

@@ -9,8 +9,8 @@ import {
 import { nextScanAt, READY, reconcileDetection, ScanOutcome } from '../image-resource/reconcile-detection';
 import { findCondition } from '../image-resource/conditions';
 import { IMAGE_RESOURCE_API, ImageDetected, ImageResourcePolicy, PLURALS } from '../image-resource/resources';
-import { customResourceList, customResourcePath, ImageResourceKube } from './image-resource-kube';
-import { RunningInformer, startInformer } from './informer';
+import { ImageResourceKube, managerInformers } from './image-resource-kube';
+import type { RunningInformer } from './informer';
 import { isStatus } from './kube';
 import type { ControllerMetrics } from './controller-metrics';
 import type { ControllerLogger } from './controller-log';
@@ -65,26 +65,13 @@ export class ImageDetectionManager {
   /** Starts the informers (standby replicas keep warm caches too); resolves once synced. */
   async start(): Promise<void> {
     const { kube, metrics, logger } = this.options;
-    const count = (verb: string, resource: string) =>
-      metrics.apiCalls.inc({ api: 'kubernetes', operation: `${verb} ${resource}` });
-    const error = (what: string) => (err: Error) => {
-      metrics.errors.inc({ reason: 'WatchFailed' });
-      logger.log('warn', `watch of ${what} failed; restarting it`, { error: err.message });
-    };
-    this.policies = startInformer<ImageResourcePolicy>(
-      kube.kubeConfig,
-      customResourcePath(PLURALS.ImageResourcePolicy),
-      customResourceList<ImageResourcePolicy>(kube.kubeConfig, PLURALS.ImageResourcePolicy),
-      { error: error('ImageResourcePolicies') },
-      { count, resource: PLURALS.ImageResourcePolicy },
+    const inform = managerInformers(kube.kubeConfig, metrics, logger);
+    this.policies = inform.customResource<ImageResourcePolicy>(
+      PLURALS.ImageResourcePolicy,
+      'ImageResourcePolicies',
+      {},
     );
-    this.detected = startInformer<ImageDetected>(
-      kube.kubeConfig,
-      customResourcePath(PLURALS.ImageDetected),
-      customResourceList<ImageDetected>(kube.kubeConfig, PLURALS.ImageDetected),
-      { error: error('ImageDetected') },
-      { count, resource: PLURALS.ImageDetected },
-    );
+    this.detected = inform.customResource<ImageDetected>(PLURALS.ImageDetected, 'ImageDetected', {});
     await Promise.all([this.policies.synced, this.detected.synced]);
   }
 

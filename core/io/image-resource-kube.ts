@@ -19,6 +19,9 @@ import {
   ResourceTemplate,
 } from '../image-resource/resources';
 import type { WorkloadKind, WorkloadObject } from '../workload-index';
+import type { ControllerLogger } from './controller-log';
+import type { ControllerMetrics } from './controller-metrics';
+import { InformerHandlers, RunningInformer, startInformer } from './informer';
 
 /**
  * The managers' Kubernetes I/O, on @kubernetes/client-node: the custom resources (get, create,
@@ -158,22 +161,65 @@ export function imageResourceKube(
   };
 }
 
-/** Informers on the three custom resources. */
-export function customResourceList<T>(kc: k8s.KubeConfig, plural: Plural): () => Promise<{ items: T[] }> {
-  // client-node's own client: an informer's list must not carry core/io/kube's per-request abort
-  // timer, which outlives the request and aborts the watch that reuses its keep-alive socket.
-  const custom = kc.makeApiClient(loadClientNode().CustomObjectsApi);
-  return () =>
-    custom.listClusterCustomObject({
-      group: IMAGE_RESOURCE_API_GROUP,
-      version: IMAGE_RESOURCE_API_VERSION,
-      plural,
-    }) as Promise<{ items: T[] }>;
+/** Starts the managers' informers. */
+export interface ManagerInformers {
+  /** An informer on `path`, its calls counted as `resource` (@default the path). */
+  start<T>(
+    path: string,
+    list: () => Promise<{ items: T[] }>,
+    what: string,
+    handlers: Omit<InformerHandlers<T>, 'error'>,
+    resource?: string,
+  ): RunningInformer<T>;
+  /** An informer on one of the three custom resources, across all namespaces. */
+  customResource<T>(
+    plural: Plural,
+    what: string,
+    handlers: Omit<InformerHandlers<T>, 'error'>,
+  ): RunningInformer<T>;
 }
 
-/** The watch path of a custom resource across all namespaces. */
-export function customResourcePath(plural: Plural): string {
-  return `/apis/${IMAGE_RESOURCE_API_GROUP}/${IMAGE_RESOURCE_API_VERSION}/${plural}`;
+/**
+ * The managers' informers on `kc`: list and watch calls counted in `jobforge_api_calls_total`; a
+ * failed list or watch (`what` names it) counted as `WatchFailed` and logged, then restarted.
+ */
+export function managerInformers(
+  kc: k8s.KubeConfig,
+  metrics: ControllerMetrics,
+  logger: ControllerLogger,
+): ManagerInformers {
+  const count: ApiCallCounter = (verb, resource) =>
+    metrics.apiCalls.inc({ api: 'kubernetes', operation: `${verb} ${resource}` });
+  const start = <T>(
+    path: string,
+    list: () => Promise<{ items: T[] }>,
+    what: string,
+    handlers: Omit<InformerHandlers<T>, 'error'>,
+    resource: string = path,
+  ): RunningInformer<T> =>
+    startInformer<T>(
+      kc,
+      path,
+      list,
+      {
+        ...handlers,
+        error: (err) => {
+          metrics.errors.inc({ reason: 'WatchFailed' });
+          logger.log('warn', `watch of ${what} failed; restarting it`, { error: err.message });
+        },
+      },
+      { count, resource },
+    );
+  // client-node's own client for the lists (see startInformer).
+  const custom = kc.makeApiClient(loadClientNode().CustomObjectsApi);
+  return {
+    start,
+    customResource: <T>(plural: Plural, what: string, handlers: Omit<InformerHandlers<T>, 'error'>) => {
+      const r = { group: IMAGE_RESOURCE_API_GROUP, version: IMAGE_RESOURCE_API_VERSION, plural };
+      const list = () => custom.listClusterCustomObject(r) as Promise<{ items: T[] }>;
+      return start<T>(resourcePath(r), list, what, handlers, plural);
+    },
+  };
 }
 
 /** Watch paths and list calls of the workload kinds the dedup index reads. */
