@@ -275,8 +275,8 @@ export async function collectWorkloadImages(
   return { uses: perKind.flat(), apiCalls, objects };
 }
 
-/** The list path of each workload kind (all namespaces), for messages. */
-const WORKLOAD_PATHS: Record<WorkloadKind, string> = {
+/** The list (and watch) path of each workload kind, across all namespaces. */
+export const WORKLOAD_PATHS: Record<WorkloadKind, string> = {
   Deployment: '/apis/apps/v1/deployments',
   StatefulSet: '/apis/apps/v1/statefulsets',
   DaemonSet: '/apis/apps/v1/daemonsets',
@@ -284,6 +284,28 @@ const WORKLOAD_PATHS: Record<WorkloadKind, string> = {
   CronJob: '/apis/batch/v1/cronjobs',
   Pod: '/api/v1/pods',
 };
+
+/** One page of a workload list. */
+export type WorkloadListCall = (page?: {
+  limit?: number;
+  _continue?: string;
+}) => Promise<{ items: WorkloadObject[]; metadata?: k8s.V1ListMeta }>;
+
+/** The list call (all namespaces) of each workload kind, on client-node's API clients. */
+export function workloadListCalls(
+  apps: k8s.AppsV1Api,
+  batch: k8s.BatchV1Api,
+  core: k8s.CoreV1Api,
+): Record<WorkloadKind, WorkloadListCall> {
+  return {
+    Deployment: (p) => apps.listDeploymentForAllNamespaces(p),
+    StatefulSet: (p) => apps.listStatefulSetForAllNamespaces(p),
+    DaemonSet: (p) => apps.listDaemonSetForAllNamespaces(p),
+    Job: (p) => batch.listJobForAllNamespaces(p),
+    CronJob: (p) => batch.listCronJobForAllNamespaces(p),
+    Pod: (p) => core.listPodForAllNamespaces(p),
+  };
+}
 
 /**
  * A {@link WorkloadLister} backed by the Kubernetes API of a kubeconfig (path, `KUBECONFIG`-style
@@ -295,23 +317,11 @@ export function kubeWorkloadLister(kubeconfig?: string | k8s.KubeConfig): Worklo
     require('./io/kube') as typeof import('./io/kube');
   const k = loadClientNode();
   const kc = loadKubeConfig(kubeconfig);
-  const apps = kubeClient(k.AppsV1Api, kc);
-  const batch = kubeClient(k.BatchV1Api, kc);
-  const core = kubeClient(k.CoreV1Api, kc);
-  const listers: Record<
-    WorkloadKind,
-    (p: {
-      limit: number;
-      _continue?: string;
-    }) => Promise<{ items: WorkloadObject[]; metadata?: k8s.V1ListMeta }>
-  > = {
-    Deployment: (p) => apps.listDeploymentForAllNamespaces(p),
-    StatefulSet: (p) => apps.listStatefulSetForAllNamespaces(p),
-    DaemonSet: (p) => apps.listDaemonSetForAllNamespaces(p),
-    Job: (p) => batch.listJobForAllNamespaces(p),
-    CronJob: (p) => batch.listCronJobForAllNamespaces(p),
-    Pod: (p) => core.listPodForAllNamespaces(p),
-  };
+  const listers = workloadListCalls(
+    kubeClient(k.AppsV1Api, kc),
+    kubeClient(k.BatchV1Api, kc),
+    kubeClient(k.CoreV1Api, kc),
+  );
   return async (kind, limit, continueToken) => {
     const list = await kubeCall('GET', WORKLOAD_PATHS[kind], () =>
       listers[kind]({ limit, _continue: continueToken }),

@@ -18,7 +18,13 @@ import {
   PLURALS,
   ResourceTemplate,
 } from '../image-resource/resources';
-import type { WorkloadKind, WorkloadObject } from '../workload-index';
+import {
+  WORKLOAD_KINDS,
+  WORKLOAD_PATHS,
+  workloadListCalls,
+  type WorkloadKind,
+  type WorkloadObject,
+} from '../workload-index';
 import type { ControllerLogger } from './controller-log';
 import type { ControllerMetrics } from './controller-metrics';
 import { InformerHandlers, RunningInformer, startInformer } from './informer';
@@ -227,34 +233,13 @@ export function workloadSources(
   kc: k8s.KubeConfig,
 ): Array<{ kind: WorkloadKind; path: string; list: () => Promise<{ items: WorkloadObject[] }> }> {
   const k = loadClientNode();
-  const apps = kc.makeApiClient(k.AppsV1Api);
-  const batch = kc.makeApiClient(k.BatchV1Api);
-  const core = kc.makeApiClient(k.CoreV1Api);
-  type L = Promise<{ items: WorkloadObject[] }>;
-  return [
-    {
-      kind: 'Deployment',
-      path: '/apis/apps/v1/deployments',
-      list: () => apps.listDeploymentForAllNamespaces() as L,
-    },
-    {
-      kind: 'StatefulSet',
-      path: '/apis/apps/v1/statefulsets',
-      list: () => apps.listStatefulSetForAllNamespaces() as L,
-    },
-    {
-      kind: 'DaemonSet',
-      path: '/apis/apps/v1/daemonsets',
-      list: () => apps.listDaemonSetForAllNamespaces() as L,
-    },
-    {
-      kind: 'CronJob',
-      path: '/apis/batch/v1/cronjobs',
-      list: () => batch.listCronJobForAllNamespaces() as L,
-    },
-    { kind: 'Job', path: '/apis/batch/v1/jobs', list: () => batch.listJobForAllNamespaces() as L },
-    { kind: 'Pod', path: '/api/v1/pods', list: () => core.listPodForAllNamespaces() as L },
-  ];
+  // client-node's own clients for the lists (see startInformer).
+  const calls = workloadListCalls(
+    kc.makeApiClient(k.AppsV1Api),
+    kc.makeApiClient(k.BatchV1Api),
+    kc.makeApiClient(k.CoreV1Api),
+  );
+  return WORKLOAD_KINDS.map((kind) => ({ kind, path: WORKLOAD_PATHS[kind], list: () => calls[kind]() }));
 }
 
 export type { ImageDetected, ImageResourcePolicy, ResourceTemplate };
