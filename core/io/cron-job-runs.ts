@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type * as k8s from '@kubernetes/client-node';
 import { isStatus, KubeApiError, kubeCall, kubeClient, loadClientNode } from './kube';
 import { OnDemandJob } from '../on-demand/on-demand-job';
@@ -34,17 +35,6 @@ function apiError(err: unknown): string {
   if (err instanceof KubeApiError) return `HTTP ${err.status}${err.detail ? `: ${err.detail}` : ''}`;
   return err instanceof Error ? err.message : String(err);
 }
-
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 /**
  * Runs an on-demand job from its CronJob on a cluster (@kubernetes/client-node): reads the
@@ -106,7 +96,7 @@ export function cronJobRunner(
     });
     let readErrors = 0;
     while (!signal.aborted) {
-      await sleep(pollMs, signal);
+      await sleep(pollMs, undefined, { signal }).catch(() => undefined); // an abort ends the wait
       if (signal.aborted) break;
       try {
         const current = await kubeCall('GET', `/apis/batch/v1/namespaces/${ns}/jobs/${jobName}`, () =>

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { EcrClientLike, EcrScanResult, ResolvedEcrConfig } from '../pipeline/types';
 import { selectImages } from '../pipeline/select';
 import { createEcrClient, scanEcr } from './ecr';
@@ -104,7 +105,7 @@ export class ImageDetectionManager {
           });
         inFlight.add(p);
       }
-      await sleepUnlessAborted(tick, signal);
+      await sleep(tick, undefined, { signal }).catch(() => undefined); // an abort ends the wait
     }
     // Graceful shutdown: let the scans in flight write their results.
     await Promise.allSettled([...inFlight]);
@@ -271,19 +272,6 @@ export class ImageDetectionManager {
       repositoriesMatched: result.repositoriesMatched,
     };
   }
-}
-
-/** Waits `ms`, or less when `signal` aborts (the listener is removed either way). */
-export function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 function keyOf(policy: ImageResourcePolicy): string {
