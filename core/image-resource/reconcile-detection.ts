@@ -87,6 +87,8 @@ export function reconcileDetection(
   const generation = policy.metadata.generation;
   const old = policy.status ?? {};
   const base: ImageResourcePolicyStatus = { ...old, observedGeneration: generation };
+  const ready = (status: 'True' | 'False', reason: string, message: string) =>
+    setCondition(old.conditions, { type: READY, status, reason, message }, generation, now);
   switch (outcome.kind) {
     case 'suspended':
       return {
@@ -94,17 +96,7 @@ export function reconcileDetection(
         update: [],
         status: {
           ...base,
-          conditions: setCondition(
-            old.conditions,
-            {
-              type: READY,
-              status: 'False',
-              reason: 'Suspended',
-              message: 'spec.suspend is true: the registry is not scanned',
-            },
-            generation,
-            now,
-          ),
+          conditions: ready('False', 'Suspended', 'spec.suspend is true: the registry is not scanned'),
         },
       };
     case 'invalid':
@@ -114,12 +106,7 @@ export function reconcileDetection(
         update: [],
         status: {
           ...base,
-          conditions: setCondition(
-            old.conditions,
-            { type: READY, status: 'False', reason: outcome.reason, message: outcome.message },
-            generation,
-            now,
-          ),
+          conditions: ready('False', outcome.reason, outcome.message),
         },
         event: { type: 'Warning', reason: outcome.reason, message: outcome.message },
       };
@@ -147,12 +134,7 @@ export function reconcileDetection(
           repositoriesMatched: outcome.repositoriesMatched,
           imagesDetected: outcome.selected.length,
           imageDetectedCreated: create.length,
-          conditions: setCondition(
-            old.conditions,
-            { type: READY, status: 'True', reason: 'Scanned', message },
-            generation,
-            now,
-          ),
+          conditions: ready('True', 'Scanned', message),
         },
         ...(create.length + update.length > 0
           ? {
