@@ -1,3 +1,4 @@
+import type { Condition } from '../conditions';
 import { NodeSelectorTermInfo, NodeToleration } from '../node-inventory';
 import { DAEMON_JOB_LABEL, DaemonJobTemplate, daemonJobTemplateHash } from './per-node-job';
 
@@ -14,14 +15,7 @@ export const DAEMON_JOB_API_VERSION = `${JOBFORGE_GROUP}/${DAEMON_JOB_VERSION}`;
 export type NodeRemovalPolicy = 'Delete' | 'Retain';
 
 /** A metav1.Condition. */
-export interface DaemonJobCondition {
-  readonly type: string;
-  readonly status: 'True' | 'False' | 'Unknown';
-  readonly reason: string;
-  readonly message: string;
-  readonly lastTransitionTime: string;
-  readonly observedGeneration?: number;
-}
+export type DaemonJobCondition = Condition;
 
 /**
  * The spec of a DaemonJob custom resource: a Job spec less parallelism and completions (and the

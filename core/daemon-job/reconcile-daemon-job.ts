@@ -1,10 +1,6 @@
 import { NodeInfo, NodeSelectorTermInfo, NodeToleration, selectNodes } from '../node-inventory';
-import {
-  DaemonJobCondition,
-  DaemonJobObject,
-  DaemonJobStatus,
-  daemonJobTemplateOf,
-} from './daemon-job-resource';
+import { Condition, ConditionInput, setCondition } from '../conditions';
+import { DaemonJobObject, DaemonJobStatus, daemonJobTemplateOf } from './daemon-job-resource';
 import {
   DAEMON_JOB_NODE_ANNOTATION,
   DAEMON_JOB_TEMPLATE_HASH_LABEL,
@@ -171,21 +167,10 @@ export function reconcileDaemonJob(input: ReconcileInput): ReconcileResult {
   const previous = dj.status?.conditions ?? [];
   const condition = (
     type: string,
-    status: DaemonJobCondition['status'],
+    status: ConditionInput['status'],
     reason: string,
     message: string,
-  ): DaemonJobCondition => {
-    const before = previous.find((c) => c.type === type);
-    const unchanged = before !== undefined && before.status === status;
-    return {
-      type,
-      status,
-      reason,
-      message,
-      lastTransitionTime: unchanged ? before.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      ...(generation === undefined ? {} : { observedGeneration: generation }),
-    };
-  };
+  ): ConditionInput => ({ type, status, reason, message });
   const complete = invalid === undefined && desired > 0 && succeeded === desired;
   const conditions = [
     complete
@@ -201,7 +186,7 @@ export function reconcileDaemonJob(input: ReconcileInput): ReconcileResult {
     invalid === undefined
       ? condition('Valid', 'True', 'JobsAccepted', `Jobs of round ${hash} are accepted`)
       : condition('Valid', 'False', 'InvalidSpec', `${invalid.field}: ${invalid.message}`),
-  ];
+  ].reduce<Condition[]>((all, c) => setCondition(all, c, generation, now), [...previous]);
   const status: DaemonJobStatus = {
     observedGeneration: generation,
     templateHash: hash,

@@ -3,7 +3,7 @@ import { clusterSkip, SkipReasonCode } from '../pipeline/plan';
 import type { CompiledTemplate } from '../pipeline/render';
 import type { GitFile } from '../pipeline/types';
 import type { WorkloadIndex } from '../workload-index';
-import { metaTime, setCondition } from './conditions';
+import { metaTime, setCondition } from '../conditions';
 import { detectedImageOf, ExistingResource, ImageDetected, ImageDetectedStatus } from './resources';
 
 /**

@@ -1,5 +1,5 @@
 import type { DetectedImage } from '../pipeline/types';
-import { metaTime, setCondition } from './conditions';
+import { metaTime, setCondition } from '../conditions';
 import {
   IMAGE_RESOURCE_API,
   ImageDetected,

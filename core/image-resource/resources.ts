@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Condition } from '../conditions';
 import { toDnsLabel } from '../dns-name';
 import type { DetectedImage, ResolvedPipelineConfig } from '../pipeline/types';
 
@@ -29,15 +30,7 @@ export const POLICY_LABEL = 'automation.gitops.io/policy';
 /** The default scan interval of a policy without `spec.scanInterval`. */
 export const DEFAULT_SCAN_INTERVAL = '5m';
 
-/** metav1.Condition. */
-export interface Condition {
-  readonly type: string;
-  readonly status: 'True' | 'False' | 'Unknown';
-  readonly reason: string;
-  readonly message: string;
-  readonly lastTransitionTime: string;
-  readonly observedGeneration?: number;
-}
+export type { Condition };
 
 /** The metadata the managers read. */
 export interface ObjectMeta {

@@ -19,7 +19,7 @@ import {
   skipReasonName,
   statusFor,
 } from '../image-resource/reconcile-creation';
-import { findCondition, setCondition } from '../image-resource/conditions';
+import { findCondition, setCondition } from '../conditions';
 import {
   IMAGE_RESOURCE_API,
   ImageDetected,

@@ -8,7 +8,7 @@ import {
   DetectionSettings,
 } from '../image-resource/policy-config';
 import { nextScanAt, READY, reconcileDetection, ScanOutcome } from '../image-resource/reconcile-detection';
-import { findCondition } from '../image-resource/conditions';
+import { findCondition } from '../conditions';
 import { IMAGE_RESOURCE_API, ImageDetected, ImageResourcePolicy, PLURALS } from '../image-resource/resources';
 import { ImageResourceKube, managerInformers } from './image-resource-kube';
 import type { RunningInformer } from './informer';

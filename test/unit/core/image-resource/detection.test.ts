@@ -1,5 +1,5 @@
 import { imageDetectedName, detectedImageOf } from '../../../../core/image-resource/resources';
-import { setCondition } from '../../../../core/image-resource/conditions';
+import { setCondition } from '../../../../core/conditions';
 import {
   gitAuthFromSecret,
   resolvePolicySpec,

@@ -1,10 +1,18 @@
-import type { Condition } from './resources';
-
 /**
  * Kubernetes status conditions (metav1.Condition) as pure data: set one type, keeping its
  * `lastTransitionTime` when its status did not change, as the apimachinery helper
- * `meta.SetStatusCondition` does.
+ * `meta.SetStatusCondition` does. The DaemonJob and the image resources write theirs with it.
  */
+
+/** metav1.Condition. */
+export interface Condition {
+  readonly type: string;
+  readonly status: 'True' | 'False' | 'Unknown';
+  readonly reason: string;
+  readonly message: string;
+  readonly lastTransitionTime: string;
+  readonly observedGeneration?: number;
+}
 
 /** A condition to set; the time and generation are added by {@link setCondition}. */
 export interface ConditionInput {
@@ -28,10 +36,7 @@ export function setCondition(
     reason: input.reason,
     // The apiserver limits a condition message to 32768 characters.
     message: input.message.length > 32768 ? `${input.message.slice(0, 32765)}...` : input.message,
-    lastTransitionTime:
-      old && old.status === input.status
-        ? old.lastTransitionTime
-        : now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    lastTransitionTime: old && old.status === input.status ? old.lastTransitionTime : metaTime(now),
     ...(observedGeneration !== undefined ? { observedGeneration } : {}),
   };
   return [...(conditions ?? []).filter((c) => c.type !== input.type), next].sort((a, b) =>
