@@ -138,11 +138,6 @@ export function toResourceFieldError(err: unknown): Error {
   return new Error(message);
 }
 
-/** The field an error message names (`spec.template`), or undefined. */
-export function fieldOfError(message: string): string | undefined {
-  return /'(spec(?:\.[A-Za-z0-9_[\]-]+)*)'/.exec(message)?.[1];
-}
-
 /**
  * The whole pipeline configuration of a (policy, template) pair, validated by the one validator.
  * `variables.namespace` is also `{{ .Namespace }}` (the seed's README uses both).

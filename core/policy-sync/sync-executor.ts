@@ -14,10 +14,10 @@ import {
   policyKey,
   refOf,
 } from './kyverno-policy';
-import { isStatus, KubeApiError, KubeObjectClient, KubeResource, resourcePath } from '../io/kube';
+import { isStatus, KubeApiError, KubeObjectClient, KubeResource } from '../io/kube';
 import { SyncPlan } from './sync-plan';
 
-/** A `policyCollectionPath` version that is not one the kind's CRD serves: no request is built from it. */
+/** A `policyResource` version that is not one the kind's CRD serves: no request is built from it. */
 function checkedVersion(kind: KyvernoPolicyKind, version: string): string {
   const info: KyvernoPolicyKindInfo = KYVERNO_POLICY_KINDS[kind];
   if (!info.versions.includes(version)) {
@@ -44,23 +44,6 @@ export function policyResource(
     plural: r.plural,
     ...(r.namespaced && namespace !== undefined ? { namespace } : {}),
   };
-}
-
-/** REST path of a policy kind's collection (for messages). */
-export function policyCollectionPath(
-  kind: KyvernoPolicyKind,
-  namespace?: string,
-  version: string = KYVERNO_POLICY_KINDS[kind].listVersion,
-): string {
-  return resourcePath(policyResource(kind, namespace, version));
-}
-
-/** REST path of one policy (for messages). */
-export function policyPath(
-  ref: PolicyRef,
-  version: string = KYVERNO_POLICY_KINDS[ref.kind].listVersion,
-): string {
-  return resourcePath(policyResource(ref.kind, ref.namespace, version), ref.name);
 }
 
 /** The served version an object's `apiVersion` names; throws for anything else (never cut at `#` or `?`). */
