@@ -192,9 +192,7 @@ export class ImageCreationManager {
         continue;
       }
       const key = resolved.configKey;
-      const todo = group.objects.filter(
-        (d) => needsProcessing(d) || this.failedWith.get(d.metadata.uid ?? d.metadata.name) !== key,
-      );
+      const todo = group.objects.filter((d) => needsProcessing(d) || this.failedWith.get(idOf(d)) !== key);
       if (todo.length === 0) continue;
       const gitKey = JSON.stringify([
         resolved.config.git.url,
@@ -231,8 +229,8 @@ export class ImageCreationManager {
           continue;
         }
         guard();
-        if (decision.kind === 'fail') this.failedWith.set(d.metadata.uid ?? d.metadata.name, key);
-        else this.failedWith.delete(d.metadata.uid ?? d.metadata.name);
+        if (decision.kind === 'fail') this.failedWith.set(idOf(d), key);
+        else this.failedWith.delete(idOf(d));
         await this.finish(d, decision, resolved.templateObject);
       }
     }
@@ -329,7 +327,7 @@ export class ImageCreationManager {
     metrics.errors.inc({ reason });
     let changed = false;
     for (const d of group.objects) {
-      const id = d.metadata.uid ?? d.metadata.name;
+      const id = idOf(d);
       if (
         !transient &&
         configKey !== undefined &&
@@ -437,7 +435,7 @@ export class ImageCreationManager {
     });
     for (const { d, decision } of items) {
       const status = statusFor(d, decision, this.now(), result.commitSha);
-      this.failedWith.delete(d.metadata.uid ?? d.metadata.name);
+      this.failedWith.delete(idOf(d));
       await this.patch(d, status);
       const cond = findCondition(status.conditions, RESOURCE_CREATED);
       await this.event(d, 'ImageDetected', 'Normal', 'Committed', cond?.message ?? '');
@@ -446,10 +444,12 @@ export class ImageCreationManager {
 
   /** Deletes ImageDetected objects past their policy's ttlDays. */
   private async cleanup(guard: () => void): Promise<void> {
-    const ttlOf = (d: ImageDetected): number => {
-      const ns = refNamespace(d.spec.sourcePolicy ?? {}, d.metadata);
-      return this.policies?.get(d.spec.sourcePolicy?.name ?? '', ns)?.spec.ttlDays ?? DEFAULT_POLICY_TTL_DAYS;
-    };
+    const policyOf = (d: ImageDetected) =>
+      this.policies?.get(
+        d.spec.sourcePolicy?.name ?? '',
+        refNamespace(d.spec.sourcePolicy ?? {}, d.metadata),
+      );
+    const ttlOf = (d: ImageDetected): number => policyOf(d)?.spec.ttlDays ?? DEFAULT_POLICY_TTL_DAYS;
     for (const d of expiredImageDetected(this.detected?.list() ?? [], ttlOf, this.now())) {
       guard();
       await this.options.kube.remove(
@@ -458,18 +458,16 @@ export class ImageCreationManager {
         d.metadata.name,
         d.metadata.uid,
       );
-      this.options.logger.log('info', 'ImageDetected expired', { name: d.metadata.name, ttlDays: ttlOf(d) });
-      const policy = this.policies?.get(
-        d.spec.sourcePolicy?.name ?? '',
-        refNamespace(d.spec.sourcePolicy ?? {}, d.metadata),
-      );
+      const ttlDays = ttlOf(d);
+      this.options.logger.log('info', 'ImageDetected expired', { name: d.metadata.name, ttlDays });
+      const policy = policyOf(d);
       if (policy) {
         await this.event(
           { metadata: policy.metadata },
           'ImageResourcePolicy',
           'Normal',
           'Expired',
-          `ImageDetected ${d.metadata.name} (${d.spec.fullImageName}) removed after ${ttlOf(d)} day(s)`,
+          `ImageDetected ${d.metadata.name} (${d.spec.fullImageName}) removed after ${ttlDays} day(s)`,
         );
       }
     }
@@ -504,6 +502,11 @@ export class ImageCreationManager {
         this.options.logger.log('warn', 'could not record an Event', { error: (err as Error).message }),
       );
   }
+}
+
+/** The key of an ImageDetected in {@link ImageCreationManager}'s failure memory. */
+function idOf(d: ImageDetected): string {
+  return d.metadata.uid ?? d.metadata.name;
 }
 
 function splitKey(key: string): [string, string] {
