@@ -23,10 +23,7 @@ import {
   pinAffinity,
 } from '../core/daemon-job/per-node-job';
 import {
-  ContainerSpec,
-  IPodWorkload,
-  InitContainer,
-  VolumeMount,
+  PodWorkload,
   WorkloadPod,
   addJobSupport,
   defaultWorkloadName,
@@ -77,7 +74,7 @@ export interface DaemonJobProps extends DaemonJobResourceProps {
 }
 
 /** A Job that runs to completion once on every matching node. */
-export class DaemonJob extends Construct implements IPodWorkload {
+export class DaemonJob extends PodWorkload {
   /** The Jobs' namespace (undefined: the chart's, or the one they are applied to). */
   public readonly namespace?: string;
   /** The DaemonJob's name (the value of the `jobforge.io/daemon-job` label). */
@@ -90,7 +87,7 @@ export class DaemonJob extends Construct implements IPodWorkload {
   public readonly jobs: k8s.KubeJob[];
   /** The DaemonJob custom resource (mode controller only). */
   public readonly resource?: ApiObject;
-  private readonly pod: WorkloadPod;
+  protected readonly pod: WorkloadPod;
 
   public constructor(scope: Construct, id: string, props: DaemonJobProps) {
     super(scope, id);
@@ -236,26 +233,6 @@ export class DaemonJob extends Construct implements IPodWorkload {
     this.jobNames = jobNames;
     this.nodeNames = matched.map((n) => n.name);
     this.namespace = namespace ?? Chart.of(this).namespace;
-  }
-
-  /** Adds a container next to the main one (a sidecar) in every Job; it lands in the output when added before synthesis. */
-  public addContainer(container: ContainerSpec): void {
-    this.pod.addContainer(container);
-  }
-
-  /** Adds an init container to every Job, run after `initContainers` and those added before. */
-  public addInitContainer(container: InitContainer): void {
-    this.pod.addInitContainer(container);
-  }
-
-  /** Adds a volume and its mount in the main container of every Job, as one more entry of `volumeMounts`. */
-  public addVolume(volume: VolumeMount): void {
-    this.pod.addVolume(volume);
-  }
-
-  /** Adds a plain environment variable to the main container of every Job. */
-  public addEnv(name: string, value: string): void {
-    this.pod.addEnv(name, value);
   }
 }
 

@@ -4,11 +4,8 @@ import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { parseCronSchedule } from '../core/cron-schedule';
 import { validateTimeZone } from '../core/time-zone';
 import {
-  ContainerSpec,
-  IPodWorkload,
-  InitContainer,
   JobWorkloadProps,
-  VolumeMount,
+  PodWorkload,
   WorkloadPod,
   addJobSupport,
   defaultWorkloadName,
@@ -51,7 +48,7 @@ export interface KubernetesCronJobProps extends JobWorkloadProps {
  * A batch/v1 CronJob built from the same container and job model as {@link KubernetesJob}, with
  * a schedule checked the way Kubernetes reads it and a real IANA time zone.
  */
-export class KubernetesCronJob extends Construct implements IPodWorkload {
+export class KubernetesCronJob extends PodWorkload {
   /** The CronJob's namespace (undefined: the chart's, or the one it is applied to). */
   public readonly namespace?: string;
   /** The CronJob's name (at most 52 characters). */
@@ -60,7 +57,7 @@ export class KubernetesCronJob extends Construct implements IPodWorkload {
   public readonly serviceAccountName?: string;
   /** The batch/v1 CronJob. */
   public readonly resource: k8s.KubeCronJob;
-  private readonly pod: WorkloadPod;
+  protected readonly pod: WorkloadPod;
 
   public constructor(scope: Construct, id: string, props: KubernetesCronJobProps) {
     super(scope, id);
@@ -111,25 +108,5 @@ export class KubernetesCronJob extends Construct implements IPodWorkload {
     this.cronJobName = name;
     this.namespace = props.namespace ?? Chart.of(this).namespace;
     this.serviceAccountName = support.serviceAccountName;
-  }
-
-  /** Adds a container next to the main one (a sidecar); it lands in the output when added before synthesis. */
-  public addContainer(container: ContainerSpec): void {
-    this.pod.addContainer(container);
-  }
-
-  /** Adds an init container, run after `initContainers` and those added before. */
-  public addInitContainer(container: InitContainer): void {
-    this.pod.addInitContainer(container);
-  }
-
-  /** Adds a volume and its mount in the main container, as one more entry of `volumeMounts`. */
-  public addVolume(volume: VolumeMount): void {
-    this.pod.addVolume(volume);
-  }
-
-  /** Adds a plain environment variable to the main container. */
-  public addEnv(name: string, value: string): void {
-    this.pod.addEnv(name, value);
   }
 }

@@ -2,11 +2,8 @@ import { Chart, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import {
-  ContainerSpec,
-  IPodWorkload,
-  InitContainer,
   JobWorkloadProps,
-  VolumeMount,
+  PodWorkload,
   WorkloadPod,
   addJobSupport,
   defaultWorkloadName,
@@ -28,7 +25,7 @@ export interface KubernetesJobProps extends JobWorkloadProps {
  * internal Secret for `secrets`, an image pull Secret, a ServiceAccount. The pod passes the
  * restricted Pod Security Standard and has resource requests and limits unless overridden.
  */
-export class KubernetesJob extends Construct implements IPodWorkload {
+export class KubernetesJob extends PodWorkload {
   /** The Job's namespace (undefined: the chart's, or the one it is applied to). */
   public readonly namespace?: string;
   /** The Job's name. */
@@ -37,7 +34,7 @@ export class KubernetesJob extends Construct implements IPodWorkload {
   public readonly serviceAccountName?: string;
   /** The batch/v1 Job. */
   public readonly resource: k8s.KubeJob;
-  private readonly pod: WorkloadPod;
+  protected readonly pod: WorkloadPod;
 
   public constructor(scope: Construct, id: string, props: KubernetesJobProps) {
     super(scope, id);
@@ -68,25 +65,5 @@ export class KubernetesJob extends Construct implements IPodWorkload {
     this.jobName = name;
     this.namespace = props.namespace ?? Chart.of(this).namespace;
     this.serviceAccountName = support.serviceAccountName;
-  }
-
-  /** Adds a container next to the main one (a sidecar); it lands in the output when added before synthesis. */
-  public addContainer(container: ContainerSpec): void {
-    this.pod.addContainer(container);
-  }
-
-  /** Adds an init container, run after `initContainers` and those added before. */
-  public addInitContainer(container: InitContainer): void {
-    this.pod.addInitContainer(container);
-  }
-
-  /** Adds a volume and its mount in the main container, as one more entry of `volumeMounts`. */
-  public addVolume(volume: VolumeMount): void {
-    this.pod.addVolume(volume);
-  }
-
-  /** Adds a plain environment variable to the main container. */
-  public addEnv(name: string, value: string): void {
-    this.pod.addEnv(name, value);
   }
 }

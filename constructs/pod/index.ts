@@ -14,4 +14,5 @@ export * from './volumes';
 export * from './workload-props';
 export * from './workload-support';
 export * from './workload-pod';
+export * from './pod-workload';
 export * from './controller-pod';
