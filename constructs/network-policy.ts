@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { isDnsLabel } from '../core/dns-name';
-import { checkPort } from '../core/k8s/field-checks';
+import { checkPort, show } from '../core/k8s/field-checks';
 
 /** Where the pods may connect to: an address range and its TCP ports. */
 export interface NetworkEgressTarget {
@@ -45,8 +45,6 @@ export const APISERVER_6443_EGRESS: NetworkEgressTarget = {
   except: ['169.254.169.254/32'],
   ports: [6443],
 };
-
-const show = (v: unknown): string => (v === undefined ? 'undefined' : JSON.stringify(v));
 
 /** The address as a number (IPv4: 32 bits, IPv6: 128 bits); `address` passed `isIP`. */
 function addressBits(address: string, family: 4 | 6): bigint {

@@ -15,6 +15,7 @@ import {
 import { isDnsLabel } from '../core/dns-name';
 import { requireImageDigest, validateContainerImage } from '../core/image-reference';
 import { JOBFORGE_IMAGE } from '../core/jobforge-image';
+import { show } from '../core/k8s/field-checks';
 import { POLICY_SYNC_REPORT_TYPE, REPORT_TYPE_RUNS } from '../core/on-demand/report-types';
 import { parseGoDuration } from '../core/policy-sync/go-duration';
 import { LogLevel, parseLogLevel } from '../core/policy-sync/sync-logger';
@@ -152,7 +153,6 @@ export const ON_DEMAND_RUNNER_NAMESPACE_RULES: PolicyRule[] = [
 ];
 
 const TOKEN_FILE = `${SECRET_FILES_DIR}/insights-token`;
-const show = (v: unknown): string => (v === undefined ? 'undefined' : JSON.stringify(v));
 
 /**
  * The Fairwinds Insights on-demand job runner: a Deployment that claims on-demand jobs from

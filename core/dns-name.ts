@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { show } from './k8s/field-checks';
 
 /** Maximum length of an RFC 1123 label (namespaces, container names, most names that become labels). */
 export const DNS_LABEL_MAX_LENGTH = 63;
@@ -11,8 +12,6 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-
-const show = (value: unknown): string => JSON.stringify(value);
 
 /** True when `value` is an RFC 1123 label of at most `maxLength` characters. */
 export function isDnsLabel(value: string, maxLength = DNS_LABEL_MAX_LENGTH): boolean {

@@ -18,6 +18,7 @@
  * resolves to the same repository (`nginx`, `docker.io/library/nginx:latest`,
  * `index.docker.io/library/nginx`) onto one string.
  */
+import { show } from './k8s/field-checks';
 
 /** The parts of an image reference. */
 export interface ImageReference {
@@ -66,8 +67,6 @@ const ANCHORED_NAME = new RegExp(`^(?:(${domainAndPort})/)?(${remoteName})$`);
 
 // opencontainers/go-digest v1.0.0: the algorithms Kyverno can verify and their hex lengths.
 const DIGEST_HEX_LENGTH: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128 };
-
-const show = (value: unknown): string => JSON.stringify(value);
 
 function invalid(ref: string, why: string): Error {
   return new Error(`invalid image reference ${show(ref)}: ${why}`);
