@@ -1,12 +1,8 @@
 import { Construct } from 'constructs';
 import {
   IntOrString,
-  KubeClusterRole,
-  KubeClusterRoleBinding,
   KubeDeployment,
   KubeNamespace,
-  KubeRole,
-  KubeRoleBinding,
   KubeServiceAccount,
   PolicyRule,
 } from 'cdk8s-plus-28/lib/imports/k8s';
@@ -14,6 +10,7 @@ import { validateDnsLabel, validateDnsSubdomain } from '../core/dns-name';
 import { DAEMON_JOB_PLURAL, JOBFORGE_GROUP } from '../core/daemon-job/daemon-job-resource';
 import { parseGoDuration } from '../core/policy-sync/go-duration';
 import { DaemonJobCrd } from './daemon-job-crd';
+import { addBoundRole } from './rbac';
 import { validateContainerImage } from '../core/image-reference';
 import { JOBFORGE_IMAGE } from '../core/jobforge-image';
 import { ContainerResources, ImagePullPolicy, controllerPodSpec, validateImagePullPolicy } from './pod';
@@ -130,35 +127,26 @@ export class DaemonJobController extends Construct {
       metadata: { name, namespace, labels },
       automountServiceAccountToken: true,
     });
-    const subjects = [{ kind: 'ServiceAccount', name, namespace }];
+    const serviceAccount = { name, namespace };
     const rules = daemonJobControllerRules();
     const clusterRules =
       props.watchNamespace === undefined ? [...rules.cluster, ...rules.watched] : rules.cluster;
-    new KubeClusterRole(this, 'ClusterRole', { metadata: { name, labels }, rules: clusterRules });
-    new KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
-      metadata: { name, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
-      subjects,
-    });
+    addBoundRole(this, 'ClusterRole', { name, labels, rules: clusterRules, serviceAccount });
     if (props.watchNamespace !== undefined) {
-      new KubeRole(this, 'WatchRole', {
-        metadata: { name, namespace: props.watchNamespace, labels },
+      addBoundRole(this, 'WatchRole', {
+        name,
+        namespace: props.watchNamespace,
+        labels,
         rules: rules.watched,
-      });
-      new KubeRoleBinding(this, 'WatchRoleBinding', {
-        metadata: { name, namespace: props.watchNamespace, labels },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-        subjects,
+        serviceAccount,
       });
     }
-    new KubeRole(this, 'LeaseRole', {
-      metadata: { name: `${name}-lease`, namespace, labels },
+    addBoundRole(this, 'LeaseRole', {
+      name: `${name}-lease`,
+      namespace,
+      labels,
       rules: rules.lease,
-    });
-    new KubeRoleBinding(this, 'LeaseRoleBinding', {
-      metadata: { name: `${name}-lease`, namespace, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${name}-lease` },
-      subjects,
+      serviceAccount,
     });
     const fieldEnv = (envName: string, fieldPath: string) => ({
       name: envName,

@@ -1,12 +1,8 @@
 import { Construct } from 'constructs';
 import {
   IntOrString,
-  KubeClusterRole,
-  KubeClusterRoleBinding,
   KubeDeployment,
   KubeNamespace,
-  KubeRole,
-  KubeRoleBinding,
   KubeService,
   KubeServiceAccount,
   PodSpec,
@@ -15,6 +11,7 @@ import {
 import { isDnsLabel } from '../core/dns-name';
 import { checkInteger, checkPort } from '../core/k8s/field-checks';
 import { IMAGE_RESOURCE_GROUP, ImageResourceCrds } from './image-resource-crds';
+import { addBoundRole } from './rbac';
 import { ContainerResources, ImagePullPolicy, controllerPodSpec, validateImagePullPolicy } from './pod';
 import { requireImageDigest, validateContainerImage } from '../core/image-reference';
 import { JOBFORGE_IMAGE } from '../core/jobforge-image';
@@ -298,24 +295,19 @@ export class ImageResourceController extends Construct {
         metadata: { name: m.name, namespace, labels, annotations },
         automountServiceAccountToken: true,
       });
-      const subjects = [{ kind: 'ServiceAccount', name: m.name, namespace }];
-      new KubeClusterRole(scopeOf, 'ClusterRole', {
-        metadata: { name: m.name, labels },
+      const serviceAccount = { name: m.name, namespace };
+      addBoundRole(scopeOf, 'ClusterRole', {
+        name: m.name,
+        labels,
         rules: MANAGER_RULES[m.manager],
+        serviceAccount,
       });
-      new KubeClusterRoleBinding(scopeOf, 'ClusterRoleBinding', {
-        metadata: { name: m.name, labels },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: m.name },
-        subjects,
-      });
-      new KubeRole(scopeOf, 'LeaderElectionRole', {
-        metadata: { name: `${m.name}-leader-election`, namespace, labels },
+      addBoundRole(scopeOf, 'LeaderElectionRole', {
+        name: `${m.name}-leader-election`,
+        namespace,
+        labels,
         rules: LEADER_ELECTION_RULES,
-      });
-      new KubeRoleBinding(scopeOf, 'LeaderElectionRoleBinding', {
-        metadata: { name: `${m.name}-leader-election`, namespace, labels },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${m.name}-leader-election` },
-        subjects,
+        serviceAccount,
       });
       new KubeDeployment(scopeOf, 'Deployment', {
         metadata: { name: m.name, namespace, labels, annotations: { ...MANAGER_CHECKOV_SKIPS } },

@@ -2,17 +2,11 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { isDnsSubdomain } from '../core/dns-name';
 import { isDataKey } from '../core/k8s/field-checks';
-import {
-  KubeClusterRole,
-  KubeClusterRoleBinding,
-  KubeRole,
-  KubeRoleBinding,
-  PodSecurityContext,
-  PolicyRule,
-} from 'cdk8s-plus-28/lib/imports/k8s';
+import { PodSecurityContext, PolicyRule } from 'cdk8s-plus-28/lib/imports/k8s';
 import { ContainerResources, ImagePullPolicy, SecretKeyReference } from './pod';
 import { APISERVER_6443_EGRESS, HTTPS_EGRESS, NetworkPolicyOptions } from './network-policy';
 import { KubernetesCronJob } from './kubernetes-cron-job';
+import { addBoundRole } from './rbac';
 
 /** The report types the Fairwinds on-demand job runner knows (core/on-demand/report-types.ts). */
 export const ON_DEMAND_JOB_TYPES = [
@@ -337,7 +331,7 @@ export class InsightsReportCronJob extends Construct {
     this.cronJobName = this.cronJob.cronJobName;
     this.serviceAccountName = this.cronJob.serviceAccountName!;
 
-    const subjects = [{ kind: 'ServiceAccount', name: this.serviceAccountName, namespace: this.namespace }];
+    const serviceAccount = { name: this.serviceAccountName, namespace: this.namespace };
     const rbacLabels = {
       'app.kubernetes.io/name': name,
       'app.kubernetes.io/managed-by': 'jobforge',
@@ -346,26 +340,21 @@ export class InsightsReportCronJob extends Construct {
     const clusterRules = props.clusterRules ?? [];
     if (clusterRules.length > 0) {
       const roleName = `${this.namespace}-${name}`;
-      new KubeClusterRole(this, 'ClusterRole', {
-        metadata: { name: roleName, labels: rbacLabels },
+      addBoundRole(this, 'ClusterRole', {
+        name: roleName,
+        labels: rbacLabels,
         rules: clusterRules,
-      });
-      new KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
-        metadata: { name: roleName, labels: rbacLabels },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleName },
-        subjects,
+        serviceAccount,
       });
     }
     const namespaceRules = props.namespaceRules ?? [];
     if (namespaceRules.length > 0) {
-      new KubeRole(this, 'Role', {
-        metadata: { name, namespace: this.namespace, labels: rbacLabels },
+      addBoundRole(this, 'Role', {
+        name,
+        namespace: this.namespace,
+        labels: rbacLabels,
         rules: namespaceRules,
-      });
-      new KubeRoleBinding(this, 'RoleBinding', {
-        metadata: { name, namespace: this.namespace, labels: rbacLabels },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-        subjects,
+        serviceAccount,
       });
     }
   }

@@ -3,11 +3,7 @@ import { Construct } from 'constructs';
 import {
   EnvVar,
   IntOrString,
-  KubeClusterRole,
-  KubeClusterRoleBinding,
   KubeDeployment,
-  KubeRole,
-  KubeRoleBinding,
   KubeServiceAccount,
   PodSecurityContext,
   PolicyRule,
@@ -41,6 +37,7 @@ import {
   validateNamespaceList,
   validateNetworkPolicyOptions,
 } from './network-policy';
+import { addBoundRole } from './rbac';
 import {
   ContainerResources,
   DEFAULT_RESOURCES,
@@ -302,27 +299,21 @@ export class OnDemandJobRunner extends Construct {
       metadata: { name, namespace, labels },
       automountServiceAccountToken: true,
     });
-    const subjects = [{ kind: 'ServiceAccount', name, namespace }];
+    const serviceAccount = { name, namespace };
     const inProcessSync = runner === 'jobforge' && policySync === 'in-process';
-    new KubeRole(this, 'Role', {
-      metadata: { name, namespace, labels },
+    addBoundRole(this, 'Role', {
+      name,
+      namespace,
+      labels,
       rules: [...ON_DEMAND_RUNNER_NAMESPACE_RULES, ...(inProcessSync ? KYVERNO_POLICY_SYNC_LEASE_RULES : [])],
-    });
-    new KubeRoleBinding(this, 'RoleBinding', {
-      metadata: { name, namespace, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-      subjects,
+      serviceAccount,
     });
     if (inProcessSync) {
-      const clusterRoleName = `${namespace}-${name}-policy-sync`;
-      new KubeClusterRole(this, 'PolicySyncClusterRole', {
-        metadata: { name: clusterRoleName, labels },
+      addBoundRole(this, 'PolicySyncClusterRole', {
+        name: `${namespace}-${name}-policy-sync`,
+        labels,
         rules: [...KYVERNO_POLICY_SYNC_CLUSTER_RULES, ...KYVERNO_CEL_POLICY_SYNC_CLUSTER_RULES],
-      });
-      new KubeClusterRoleBinding(this, 'PolicySyncClusterRoleBinding', {
-        metadata: { name: clusterRoleName, labels },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRoleName },
-        subjects,
+        serviceAccount,
       });
     }
 
