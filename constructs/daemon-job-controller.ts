@@ -1,11 +1,5 @@
 import { Construct } from 'constructs';
-import {
-  IntOrString,
-  KubeDeployment,
-  KubeNamespace,
-  KubeServiceAccount,
-  PolicyRule,
-} from 'cdk8s-plus-28/lib/imports/k8s';
+import { KubeDeployment, KubeNamespace, KubeServiceAccount, PolicyRule } from 'cdk8s-plus-28/lib/imports/k8s';
 import { validateDnsLabel, validateDnsSubdomain } from '../core/dns-name';
 import { DAEMON_JOB_PLURAL, JOBFORGE_GROUP } from '../core/daemon-job/daemon-job-resource';
 import { parseGoDuration } from '../core/policy-sync/go-duration';
@@ -177,16 +171,8 @@ export class DaemonJobController extends Construct {
                 : [{ name: 'WATCH_NAMESPACE', value: props.watchNamespace }]),
             ],
             ports: [{ name: 'http', containerPort: port, protocol: 'TCP' }],
-            livenessProbe: {
-              httpGet: { path: '/healthz', port: IntOrString.fromString('http') },
-              initialDelaySeconds: 10,
-              periodSeconds: 20,
-            },
-            readinessProbe: {
-              httpGet: { path: '/readyz', port: IntOrString.fromString('http') },
-              initialDelaySeconds: 5,
-              periodSeconds: 10,
-            },
+            probePort: 'http',
+            livenessInitialDelaySeconds: 10,
             resources: CONTROLLER_RESOURCES,
             runAsUser: 1000,
             runAsGroup: 1000,

@@ -410,16 +410,8 @@ function managerPod(m: {
       { name: 'metrics', containerPort: m.metricsPort, protocol: 'TCP' },
       { name: 'health', containerPort: m.healthPort, protocol: 'TCP' },
     ],
-    livenessProbe: {
-      httpGet: { path: '/healthz', port: IntOrString.fromString('health') },
-      initialDelaySeconds: 15,
-      periodSeconds: 20,
-    },
-    readinessProbe: {
-      httpGet: { path: '/readyz', port: IntOrString.fromString('health') },
-      initialDelaySeconds: 5,
-      periodSeconds: 10,
-    },
+    probePort: 'health',
+    livenessInitialDelaySeconds: 15,
     resources: MANAGER_RESOURCES,
     runAsUser: m.runAsUser,
     runAsGroup: m.runAsGroup,

@@ -1,6 +1,7 @@
 // The pod of a jobforge controller Deployment (ImageResourceController's managers, the
-// DaemonJob controller): one long-running container with ports and probes, the API token
-// mounted (a controller talks to the apiserver), the restricted defaults with a fixed user.
+// DaemonJob controller): one long-running container with ports and /healthz and /readyz probes
+// on a named port, the API token mounted (a controller talks to the apiserver), the restricted
+// defaults with a fixed user.
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { ContainerModel, ContainerPort, ImagePullPolicy, defaultImagePullPolicy } from './container';
 import { PodModel } from './pod-spec';
@@ -19,8 +20,10 @@ export interface ControllerPodProps {
   /** @default - none */
   readonly env?: k8s.EnvVar[];
   readonly ports: ContainerPort[];
-  readonly livenessProbe: k8s.Probe;
-  readonly readinessProbe: k8s.Probe;
+  /** The port (by name, one of `ports`) serving `/healthz` (liveness) and `/readyz` (readiness). */
+  readonly probePort: string;
+  /** Seconds before the first liveness probe; readiness is probed after 5. */
+  readonly livenessInitialDelaySeconds: number;
   readonly resources: ContainerResources;
   readonly runAsUser: number;
   readonly runAsGroup: number;
@@ -45,8 +48,16 @@ export function controllerPodSpec(props: ControllerPodProps): k8s.PodSpec {
       args: props.args,
       env: props.env,
       ports: props.ports,
-      livenessProbe: props.livenessProbe,
-      readinessProbe: props.readinessProbe,
+      livenessProbe: {
+        httpGet: { path: '/healthz', port: k8s.IntOrString.fromString(props.probePort) },
+        initialDelaySeconds: props.livenessInitialDelaySeconds,
+        periodSeconds: 20,
+      },
+      readinessProbe: {
+        httpGet: { path: '/readyz', port: k8s.IntOrString.fromString(props.probePort) },
+        initialDelaySeconds: 5,
+        periodSeconds: 10,
+      },
       resources: props.resources,
       ...(props.scratch
         ? { volumeMounts: [{ name: props.scratch.name, mountPath: props.scratch.mountPath }] }
