@@ -58,19 +58,21 @@ export interface InitContainer {
   readonly volumeMounts?: InitContainerVolumeMount[];
 }
 
+/** What a container is checked against: the pod it joins. */
+export interface ContainerContext {
+  /** Names of the pod's containers and init containers so far. */
+  readonly containerNames: ReadonlySet<string>;
+  /** Names of the pod's volumes. */
+  readonly volumeNames: ReadonlySet<string>;
+  /** Refuse an image not pinned by digest. @default false */
+  readonly requireImageDigest?: boolean;
+}
+
 /**
  * Throws unless init container `c` (at `field`, e.g. `initContainers[0]`) is valid in a pod whose
  * container names are `containerNames` and whose volumes are `volumeNames`.
  */
-export function validateInitContainer(
-  field: string,
-  c: InitContainer,
-  context: {
-    readonly containerNames: ReadonlySet<string>;
-    readonly volumeNames: ReadonlySet<string>;
-    readonly requireImageDigest?: boolean;
-  },
-): void {
+export function validateInitContainer(field: string, c: InitContainer, context: ContainerContext): void {
   validateDnsLabel(`${field}.name`, c.name);
   if (context.containerNames.has(c.name))
     throw new Error(`'${field}.name' must be unique and not 'main', got ${show(c.name)}`);
@@ -144,15 +146,7 @@ export function validateContainerPorts(field: string, ports: readonly ContainerP
  * names are `containerNames` and whose volumes are `volumeNames`: the init container checks plus
  * its pull policy and ports.
  */
-export function validateContainerSpec(
-  field: string,
-  c: ContainerSpec,
-  context: {
-    readonly containerNames: ReadonlySet<string>;
-    readonly volumeNames: ReadonlySet<string>;
-    readonly requireImageDigest?: boolean;
-  },
-): void {
+export function validateContainerSpec(field: string, c: ContainerSpec, context: ContainerContext): void {
   if (c === null || typeof c !== 'object') throw new Error(`'${field}' must be a container, got ${show(c)}`);
   validateInitContainer(field, c, context);
   validateImagePullPolicy(`${field}.imagePullPolicy`, c.imagePullPolicy);
@@ -180,6 +174,24 @@ export interface ContainerModelProps {
   readonly readinessProbe?: k8s.Probe;
 }
 
+/** The model props of init container `c` (or of the init container fields of an added one). */
+function initContainerProps(
+  c: InitContainer,
+  imagePullPolicy: ImagePullPolicy | undefined,
+): ContainerModelProps {
+  return {
+    name: c.name,
+    image: c.image,
+    command: c.command,
+    args: c.args,
+    env: c.env === undefined ? undefined : plainEnvVars(c.env),
+    imagePullPolicy: imagePullPolicy ?? defaultImagePullPolicy(c.image),
+    resources: c.resources,
+    securityContext: c.securityContext,
+    volumeMounts: c.volumeMounts?.map((vm) => ({ ...vm })),
+  };
+}
+
 /**
  * One container of a pod: plain data rendered by {@link ContainerModel.toKube} when the chart is
  * synthesized, so variables and mounts added after construction land in the output. Resources
@@ -192,31 +204,13 @@ export class ContainerModel {
     c: InitContainer,
     imagePullPolicy: ImagePullPolicy | undefined,
   ): ContainerModel {
-    return new ContainerModel({
-      name: c.name,
-      image: c.image,
-      command: c.command,
-      args: c.args,
-      env: c.env === undefined ? undefined : plainEnvVars(c.env),
-      imagePullPolicy: imagePullPolicy ?? defaultImagePullPolicy(c.image),
-      resources: c.resources,
-      securityContext: c.securityContext,
-      volumeMounts: c.volumeMounts?.map((vm) => ({ ...vm })),
-    });
+    return new ContainerModel(initContainerProps(c, imagePullPolicy));
   }
 
   /** The model of an added container `c`; its own pull policy wins over the pod's `imagePullPolicy`. */
   public static fromSpec(c: ContainerSpec, imagePullPolicy: ImagePullPolicy | undefined): ContainerModel {
     return new ContainerModel({
-      name: c.name,
-      image: c.image,
-      command: c.command,
-      args: c.args,
-      env: c.env === undefined ? undefined : plainEnvVars(c.env),
-      imagePullPolicy: c.imagePullPolicy ?? imagePullPolicy ?? defaultImagePullPolicy(c.image),
-      resources: c.resources,
-      securityContext: c.securityContext,
-      volumeMounts: c.volumeMounts?.map((vm) => ({ ...vm })),
+      ...initContainerProps(c, c.imagePullPolicy ?? imagePullPolicy),
       ports: c.ports,
       livenessProbe: c.livenessProbe,
       readinessProbe: c.readinessProbe,
