@@ -11,7 +11,7 @@ import {
 import { isDnsLabel } from '../core/dns-name';
 import { requireImageDigest, validateContainerImage } from '../core/image-reference';
 import { JOBFORGE_IMAGE } from '../core/jobforge-image';
-import { show } from '../core/k8s/field-checks';
+import { checkInteger, checkPort, show } from '../core/k8s/field-checks';
 import { POLICY_SYNC_REPORT_TYPE, REPORT_TYPE_RUNS } from '../core/on-demand/report-types';
 import { parseGoDuration } from '../core/policy-sync/go-duration';
 import { LogLevel, parseLogLevel } from '../core/policy-sync/sync-logger';
@@ -186,11 +186,7 @@ export class OnDemandJobRunner extends Construct {
     if (props.requireImageDigest) requireImageDigest('image', image);
     const host = validateInsightsSettings(props.insights);
     const max = props.maxConcurrentJobs ?? 10;
-    if (!Number.isInteger(max) || max < 1 || max > 1000) {
-      throw new Error(
-        `'maxConcurrentJobs' must be an integer from 1 to 1000, got ${show(props.maxConcurrentJobs)}`,
-      );
-    }
+    checkInteger('maxConcurrentJobs', max, 1, 1000);
     const pollInterval = props.pollInterval ?? '15s';
     if (typeof pollInterval !== 'string' || parseGoDuration(pollInterval, 'pollInterval') < 1000) {
       throw new Error(`'pollInterval' must be a duration of at least 1s, got ${show(pollInterval)}`);
@@ -219,11 +215,7 @@ export class OnDemandJobRunner extends Construct {
     }
     const logLevel = parseLogLevel(props.logLevel, 'info');
     const metricsPort = props.metricsPort ?? 8080;
-    if (!Number.isInteger(metricsPort) || metricsPort < 1 || metricsPort > 65535) {
-      throw new Error(
-        `'metricsPort' must be an integer port from 1 to 65535, got ${show(props.metricsPort)}`,
-      );
-    }
+    checkPort('metricsPort', metricsPort);
     validateNamespaceList('metricsFromNamespaces', props.metricsFromNamespaces);
     validateNetworkPolicyOptions('networkPolicy', props.networkPolicy);
     validateImagePullPolicy('imagePullPolicy', props.imagePullPolicy);
