@@ -18,6 +18,7 @@ import {
 } from '../daemon-job/reconcile-daemon-job';
 import { isStatus, kubeCall, kubeClient, KubeResource, loadClientNode, resourcePath } from './kube';
 import { RunningInformer, startInformer } from './informer';
+import { mapLimit } from '../map-limit';
 import { toNodeInfo } from '../load-nodes';
 import { NodeInfo } from '../node-inventory';
 import { SILENT_LOGGER, SyncLogger } from '../policy-sync/sync-logger';
@@ -45,21 +46,14 @@ async function inParallel<T>(
   limit: number,
   fn: (item: T) => Promise<void>,
 ): Promise<void> {
-  let next = 0;
-  let failure: unknown;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const item = items[next++];
-        try {
-          await fn(item);
-        } catch (err) {
-          failure ??= err;
-        }
-      }
-    }),
+  const failures = await mapLimit(items, limit, (item) =>
+    fn(item).then(
+      () => undefined,
+      (err: unknown) => ({ err }),
+    ),
   );
-  if (failure !== undefined) throw failure;
+  const failure = failures.find((f) => f !== undefined);
+  if (failure !== undefined) throw failure.err;
 }
 
 const JOBS = (namespace?: string): KubeResource => ({

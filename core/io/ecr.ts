@@ -1,6 +1,7 @@
 import type { ECRClient } from '@aws-sdk/client-ecr';
 import { compileEcrMatcher, resolveEcrConfig, scanTimeoutSeconds } from '../pipeline/repository-match';
 import type { EcrClientLike, EcrScanResult, ImageCandidate, ResolvedEcrConfig } from '../pipeline/types';
+import { mapLimit } from '../map-limit';
 
 /**
  * Scans ECR for image candidates with the fewest API calls possible: DescribeRepositories
@@ -144,45 +145,40 @@ export async function scanEcr(
     const chosen = repositories.slice(0, ecr.maxRepositories);
 
     // 2. the images of each chosen repository, all pages, bounded concurrency
-    const perRepository: ImageCandidate[][] = chosen.map(() => []);
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < chosen.length) {
-        const index = next++;
-        const repo = chosen[index];
-        let token: string | undefined;
-        do {
-          calls.describeImages += 1;
-          const page = await send<ImagePage>(
-            new sdk.DescribeImagesCommand({
-              ...registryIdParam,
-              repositoryName: repo.name,
-              filter: { tagStatus: 'TAGGED' },
-              maxResults: ECR_PAGE_SIZE,
-              nextToken: token,
-            }),
-            `DescribeImages of ${show(repo.name)}`,
-          );
-          for (const image of page.imageDetails ?? []) {
-            if (image.imageDigest === undefined) continue;
-            const pushed = image.imagePushedAt === undefined ? new Date(0) : new Date(image.imagePushedAt);
-            for (const tag of image.imageTags ?? []) {
-              if (!matcher.tag(tag)) continue;
-              perRepository[index].push({
-                repository: repo.name,
-                registry: repo.registry,
-                tag,
-                digest: image.imageDigest,
-                pushedAt: pushed.toISOString(),
-              });
-            }
+    const perRepository = await mapLimit(chosen, ecr.maxConcurrentScans, async (repo) => {
+      const found: ImageCandidate[] = [];
+      let token: string | undefined;
+      do {
+        calls.describeImages += 1;
+        const page = await send<ImagePage>(
+          new sdk.DescribeImagesCommand({
+            ...registryIdParam,
+            repositoryName: repo.name,
+            filter: { tagStatus: 'TAGGED' },
+            maxResults: ECR_PAGE_SIZE,
+            nextToken: token,
+          }),
+          `DescribeImages of ${show(repo.name)}`,
+        );
+        for (const image of page.imageDetails ?? []) {
+          if (image.imageDigest === undefined) continue;
+          const pushed = image.imagePushedAt === undefined ? new Date(0) : new Date(image.imagePushedAt);
+          for (const tag of image.imageTags ?? []) {
+            if (!matcher.tag(tag)) continue;
+            found.push({
+              repository: repo.name,
+              registry: repo.registry,
+              tag,
+              digest: image.imageDigest,
+              pushedAt: pushed.toISOString(),
+            });
           }
-          token = page.nextToken || undefined;
-        } while (token !== undefined);
-        scanned += 1;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(ecr.maxConcurrentScans, chosen.length) }, worker));
+        }
+        token = page.nextToken || undefined;
+      } while (token !== undefined);
+      scanned += 1;
+      return found;
+    });
     const candidates = perRepository.flatMap((list) =>
       list.sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0)),
     );

@@ -15,6 +15,7 @@ import {
   refOf,
 } from './kyverno-policy';
 import { isStatus, KubeApiError, KubeObjectClient, KubeResource } from '../io/kube';
+import { mapLimit } from '../map-limit';
 import { SyncPlan } from './sync-plan';
 
 /** A `policyResource` version that is not one the kind's CRD serves: no request is built from it. */
@@ -150,24 +151,6 @@ export function mergedForUpdate(
   md.labels = { ...(current.metadata.labels ?? {}), ...(desired.metadata.labels ?? {}) };
   md.annotations = { ...(current.metadata.annotations ?? {}), ...(desired.metadata.annotations ?? {}) };
   return { apiVersion: desired.apiVersion, kind: desired.kind, metadata: md, spec: desired.spec };
-}
-
-/** Runs `fn` over `items` with at most `limit` at a time, keeping order. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 /** Result of the server-side dry-run of one expected policy. */

@@ -60,23 +60,7 @@ export async function putImage(
 }
 
 /** Runs `fn` over `items` with at most `limit` at once. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]);
-      }
-    }),
-  );
-  return out;
-}
+export { mapLimit } from '../../core/map-limit';
 
 /**
  * A fast seeder for many images: PutImage over a keep-alive HTTP connection pool, unsigned (moto
