@@ -14,37 +14,14 @@
  *   node tools/daemon-job-schema.js          rewrite the file from the Go module cache
  *   node tools/daemon-job-schema.js --check  exit 1 when the file differs from what it would write
  */
-const { execFileSync } = require('node:child_process');
-const crypto = require('node:crypto');
-const fs = require('node:fs');
 const path = require('node:path');
+const { moduleFile, syncGenerated } = require('./go-module');
 
-const REPO_ROOT = path.resolve(__dirname, '..');
 const MODULE = 'k8s.io/kubernetes';
 const GO_MOD = path.join('tools', 'kubernetes', 'go.mod');
 const UPSTREAM = 'api/openapi-spec/v3/apis__batch__v1_openapi.json';
 const OUT = path.join('constructs', 'daemon-job-schema.generated.ts');
 const PREFIX = '#/components/schemas/';
-
-function requiredVersion() {
-  const text = fs.readFileSync(path.join(REPO_ROOT, GO_MOD), 'utf8');
-  const match = /^\s*(?:require\s+)?k8s\.io\/kubernetes\s+(v\S+)/m.exec(text);
-  if (!match) throw new Error(`${GO_MOD} does not require ${MODULE}`);
-  return match[1];
-}
-
-function upstreamFile(version) {
-  const modcache = execFileSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8' }).trim();
-  const file = path.join(modcache, `${MODULE}@${version}`, UPSTREAM);
-  if (!fs.existsSync(file)) {
-    execFileSync('go', ['mod', 'download', MODULE], {
-      cwd: path.join(REPO_ROOT, path.dirname(GO_MOD)),
-      stdio: 'inherit',
-      env: { ...process.env, GOTOOLCHAIN: 'local' },
-    });
-  }
-  return file;
-}
 
 const KEEP = new Set([
   'type',
@@ -98,11 +75,8 @@ function structural(schemas, schema, seen) {
 }
 
 function render() {
-  const version = requiredVersion();
-  const file = upstreamFile(version);
-  const text = fs.readFileSync(file);
-  const sha = crypto.createHash('sha256').update(text).digest('hex');
-  const schemas = JSON.parse(text.toString('utf8')).components.schemas;
+  const { text, version, sha256: sha } = moduleFile(GO_MOD, MODULE, UPSTREAM);
+  const schemas = JSON.parse(text).components.schemas;
   const jobSpec = schemas['io.k8s.api.batch.v1.JobSpec'].properties;
   const podSpec = schemas['io.k8s.api.core.v1.PodSpec'].properties;
   const pick = (s) => structural(schemas, s, []);
@@ -126,17 +100,9 @@ function render() {
 }
 
 function main() {
-  const out = path.join(REPO_ROOT, OUT);
-  const text = render();
-  if (process.argv.includes('--check')) {
-    if (!fs.existsSync(out) || fs.readFileSync(out, 'utf8') !== text) {
-      process.stderr.write(`${OUT} differs from what tools/daemon-job-schema.js writes\n`);
-      process.exit(1);
-    }
-    return;
-  }
-  fs.writeFileSync(out, text);
-  process.stdout.write(`wrote ${OUT} (${text.length} bytes)\n`);
+  const check = process.argv.includes('--check');
+  const stale = `${OUT} differs from what tools/daemon-job-schema.js writes`;
+  if (syncGenerated(OUT, render(), { check, stale }) && check) process.exit(1);
 }
 
 main();

@@ -11,13 +11,10 @@
  * the SHA-256 of the upstream file), so anyone can see where it came from and `cdk8s import`
  * reproduces imports/ on any machine without the Go module cache.
  */
-const { execFileSync } = require('node:child_process');
-const crypto = require('node:crypto');
-const fs = require('node:fs');
 const path = require('node:path');
 const YAML = require('yaml');
+const { moduleFile, syncGenerated } = require('./go-module');
 
-const REPO_ROOT = path.resolve(__dirname, '..');
 const KYVERNO_MODULE = 'github.com/kyverno/kyverno';
 
 /** What is vendored: the upstream file inside the module and the versions kept. */
@@ -31,34 +28,9 @@ const VENDORED = [
   },
 ];
 
-/** The version of `module` that a go.mod requires. */
-function requiredVersion(goModFile, module) {
-  const text = fs.readFileSync(path.join(REPO_ROOT, goModFile), 'utf8');
-  const escaped = module.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const match = new RegExp(`^\\s*(?:require\\s+)?${escaped}\\s+(v\\S+)`, 'm').exec(text);
-  if (!match) throw new Error(`${goModFile} does not require ${module}`);
-  return match[1];
-}
-
-/** The module's directory in the Go module cache, downloaded when missing. */
-function moduleDir(entry, version) {
-  const modcache = execFileSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8' }).trim();
-  const dir = path.join(modcache, `${entry.module}@${version}`);
-  if (!fs.existsSync(path.join(dir, entry.upstream))) {
-    execFileSync('go', ['mod', 'download', entry.module], {
-      cwd: path.join(REPO_ROOT, path.dirname(entry.goMod)),
-      stdio: 'inherit',
-      env: { ...process.env, GOTOOLCHAIN: 'local' },
-    });
-  }
-  return dir;
-}
-
 /** The vendored text of one entry: the source comment, then the CRD with only the kept versions. */
 function render(entry) {
-  const version = requiredVersion(entry.goMod, entry.module);
-  const source = fs.readFileSync(path.join(moduleDir(entry, version), entry.upstream), 'utf8');
-  const sha256 = crypto.createHash('sha256').update(source).digest('hex');
+  const { text: source, version, sha256 } = moduleFile(entry.goMod, entry.module, entry.upstream);
   const crd = YAML.parse(source);
   const served = crd.spec.versions.map((v) => v.name);
   const missing = entry.versions.filter((v) => !served.includes(v));
@@ -81,23 +53,10 @@ function main() {
   const check = process.argv.includes('--check');
   let stale = 0;
   for (const entry of VENDORED) {
-    const out = path.join(REPO_ROOT, entry.out);
-    const text = render(entry);
-    const current = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : undefined;
-    if (check) {
-      if (current !== text) {
-        stale += 1;
-        console.error(`${entry.out} differs from ${entry.module} ${entry.upstream}: run npm run crds:vendor`);
-      }
-    } else if (current !== text) {
-      fs.mkdirSync(path.dirname(out), { recursive: true });
-      fs.writeFileSync(out, text);
-      console.log(`wrote ${entry.out}`);
-    }
+    const message = `${entry.out} differs from ${entry.module} ${entry.upstream}: run npm run crds:vendor`;
+    if (syncGenerated(entry.out, render(entry), { check, stale: message }) && check) stale += 1;
   }
   if (stale > 0) process.exit(1);
 }
 
 if (require.main === module) main();
-
-module.exports = { VENDORED, render, requiredVersion };

@@ -1,7 +1,7 @@
 // Starts and stops everything the e2e suite runs against (used by test/e2e/global-setup.ts and
 // global-teardown.ts): the engines build (tools/engines.js), kube-apiserver + etcd with the Kyverno
 // CRDs and the project's CRDs installed, moto, and a fresh synth of main.ts.
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { E2E_ENV_VARS } from './e2e-env';
@@ -45,27 +45,20 @@ export function ensureEngines(): string {
   return binDir;
 }
 
+const goModule = require(path.join(REPO_ROOT, 'tools', 'go-module.js')) as {
+  requiredVersion(goModFile: string, module: string): string;
+  moduleDir(goModFile: string, module: string, probe: string): { dir: string; version: string };
+};
+const KYVERNO_GO_MOD = path.join('tools', 'kyverno', 'go.mod');
+
 /** The Kyverno version pinned in tools/kyverno/go.mod. */
 export function kyvernoVersion(): string {
-  const gomod = fs.readFileSync(path.join(REPO_ROOT, 'tools', 'kyverno', 'go.mod'), 'utf8');
-  const m = gomod.match(/^\s*github\.com\/kyverno\/kyverno\s+(v\S+)/m);
-  if (!m) throw new Error(`tools/kyverno/go.mod does not require ${KYVERNO_MODULE}`);
-  return m[1];
+  return goModule.requiredVersion(KYVERNO_GO_MOD, KYVERNO_MODULE);
 }
 
 /** The pinned Kyverno module's directory in the Go module cache (downloaded when missing). */
 export function kyvernoModuleDir(): string {
-  const modcache = execFileSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8' }).trim();
-  const dir = path.join(modcache, `${KYVERNO_MODULE}@${kyvernoVersion()}`);
-  if (!fs.existsSync(path.join(dir, 'config'))) {
-    log(`downloading ${KYVERNO_MODULE} into the Go module cache for its CRDs and manifests`);
-    execFileSync('go', ['mod', 'download', KYVERNO_MODULE], {
-      cwd: path.join(REPO_ROOT, 'tools', 'kyverno'),
-      stdio: 'inherit',
-      env: { ...process.env, GOTOOLCHAIN: 'local' },
-    });
-  }
-  return dir;
+  return goModule.moduleDir(KYVERNO_GO_MOD, KYVERNO_MODULE, 'config').dir;
 }
 
 /** Every Kyverno CRD file (config/crds/**) from the pinned Kyverno module in the Go module cache. */
