@@ -1,14 +1,14 @@
 // Starts and stops everything the e2e suite runs against (used by test/e2e/global-setup.ts and
 // global-teardown.ts): the engines build (tools/engines.js), kube-apiserver + etcd with the Kyverno
 // CRDs and the project's CRDs installed, moto, and a fresh synth of main.ts.
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { E2E_ENV_VARS } from './e2e-env';
 import { KubeObject, installCrds, parseManifests, readCrdFiles } from './kube-api';
 import { KubeCluster, startKubeCluster } from './kube-cluster';
 import { MotoServer, startMoto } from './moto';
-import { installCleanupHandlers, makeTempDir } from './processes';
+import { installCleanupHandlers, makeTempDir, runRepoTool } from './processes';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const KYVERNO_MODULE = 'github.com/kyverno/kyverno';
@@ -32,13 +32,7 @@ async function timed<T>(
 
 /** Runs `node tools/engines.js` (builds what is missing, idempotent) and returns the bin dir. */
 export function ensureEngines(): string {
-  const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'tools', 'engines.js')], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    encoding: 'utf8',
-  });
-  if (r.status !== 0) throw new Error(`node tools/engines.js failed with status ${r.status}`);
-  const binDir = r.stdout.trim().split('\n').pop() ?? '';
+  const binDir = runRepoTool('engines.js').trim().split('\n').pop() ?? '';
   if (!fs.existsSync(path.join(binDir, 'kube-apiserver'))) {
     throw new Error(`tools/engines.js printed ${JSON.stringify(binDir)}, which has no kube-apiserver`);
   }

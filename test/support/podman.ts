@@ -7,9 +7,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { descendantPids, makeTempDir } from './processes';
-
-const REPO = path.resolve(__dirname, '..', '..');
+import { descendantPids, makeTempDir, runRepoTool } from './processes';
 
 /** What tools/image.js prints: the image it built (or found in its cache). */
 export interface JobforgeImage {
@@ -24,13 +22,7 @@ export interface JobforgeImage {
 
 /** Builds jobforge's image unless the cache has the one of the current inputs (`node tools/image.js`). */
 export function ensureJobforgeImage(): JobforgeImage {
-  const r = spawnSync(process.execPath, [path.join(REPO, 'tools', 'image.js')], {
-    cwd: REPO,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    encoding: 'utf8',
-  });
-  if (r.status !== 0) throw new Error(`node tools/image.js failed with status ${r.status}`);
-  return JSON.parse(r.stdout) as JobforgeImage;
+  return JSON.parse(runRepoTool('image.js')) as JobforgeImage;
 }
 
 export interface PodmanRunOptions {
@@ -136,28 +128,16 @@ function runArgs(image: string, args: readonly string[], opts: PodmanRunOptions)
 }
 
 /** Kills every process whose command line names `dir` (conmon, a stuck runc), and its children. */
-export function killProcessesUnder(dir: string): number[] {
-  const killed: number[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    let cmdline = '';
-    try {
-      cmdline = fs.readFileSync(path.join('/proc', entry, 'cmdline'), 'utf8');
-    } catch {
-      continue;
-    }
-    if (!cmdline.includes(dir)) continue;
-    const pid = Number(entry);
+function killProcessesUnder(dir: string): void {
+  for (const pid of processesUnder(dir)) {
     for (const p of [...descendantPids(pid), pid]) {
       try {
         process.kill(p, 'SIGKILL');
-        killed.push(p);
       } catch {
         // already gone
       }
     }
   }
-  return killed;
 }
 
 /** Pids of live processes whose command line names `dir` (none once stop() has run). */

@@ -2,11 +2,26 @@
 // own process group, logs to a file, and is killed with its whole group on stop(), on process exit,
 // on SIGINT/SIGTERM, and, if this process dies without cleaning up (SIGKILL, crash), by a tiny
 // watchdog shell that notices the parent is gone. No process may outlive the test run.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
+/**
+ * Runs `node tools/<script>` from the repository (it builds into its cache what is missing; its
+ * progress goes to this process's stderr) and returns what it printed on stdout.
+ */
+export function runRepoTool(script: string): string {
+  const repo = path.resolve(__dirname, '..', '..');
+  const r = spawnSync(process.execPath, [path.join(repo, 'tools', script)], {
+    cwd: repo,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`node tools/${script} failed with status ${r.status}`);
+  return r.stdout;
+}
 
 /** A free TCP port on 127.0.0.1 (the kernel picks it; the caller binds it right after). */
 export async function freePort(): Promise<number> {
