@@ -258,47 +258,31 @@ const signOf = (order: SortOrder): 1 | -1 => (order === 'desc' ? 1 : -1);
  */
 export function compilePolicy(input: SelectionPolicy, field = 'policy'): CompiledPolicy {
   const policy = parseWithSchema(pipelineSchema().policy, input, field);
-  const perRepository = policy.perRepository;
-  let prefixOf: (tag: string) => string | undefined = defaultTagPrefixOf;
+  const base = { perRepository: policy.perRepository, autoNumeric: false, prefixOf: defaultTagPrefixOf };
 
   if (policy.semver) {
     const range = compileSemverRange(policy.semver.range, `${field}.semver.range`);
     return {
-      perRepository,
-      autoNumeric: false,
-      prefixOf,
+      ...base,
       keyOf: (tag) => {
         const version = parseTagVersion(tag);
         return version && range.test(version) ? { version } : undefined;
       },
-      compare: (a, b) =>
-        semverLib().compare(
-          (a as { version: semver.SemVer }).version,
-          (b as { version: semver.SemVer }).version,
-        ),
+      compare: compareKeys(1),
     };
   }
   if (policy.alphabetical) {
-    const sign = signOf(policy.alphabetical.order);
     return {
-      perRepository,
-      autoNumeric: false,
-      prefixOf,
-      keyOf: (tag) => ({ text: tag }),
-      compare: (a, b) => sign * textCompare((a as { text: string }).text, (b as { text: string }).text),
+      ...base,
+      keyOf: (tag) => keyAs('alphabetical', tag),
+      compare: compareKeys(signOf(policy.alphabetical.order)),
     };
   }
   if (policy.numerical) {
-    const sign = signOf(policy.numerical.order);
     return {
-      perRepository,
-      autoNumeric: false,
-      prefixOf,
-      keyOf: (tag) => {
-        const n = parseNumber(tag);
-        return n === undefined ? undefined : { number: n };
-      },
-      compare: (a, b) => sign * ((a as { number: number }).number - (b as { number: number }).number),
+      ...base,
+      keyOf: (tag) => keyAs('numerical', tag),
+      compare: compareKeys(signOf(policy.numerical.order)),
     };
   }
   const pattern = policy.pattern as NonNullable<ResolvedSelectionPolicy['pattern']>;
@@ -312,42 +296,47 @@ export function compilePolicy(input: SelectionPolicy, field = 'policy'): Compile
       `'${field}.pattern.extractPrefix' takes the regex's first capture group, but '${field}.pattern.regex' has none, got ${show(pattern.regex)}`,
     );
   }
-  const sign = signOf(pattern.order);
   const compareAs = pattern.compareAs;
-  const extracted = (tag: string): string | undefined => {
-    const m = regex.exec(tag);
-    if (m === null) return undefined;
-    return extract ? expand(extract, m) : tag;
-  };
-  if (pattern.extractPrefix) {
-    prefixOf = (tag) => {
-      const value = regex.exec(tag)?.group(1) ?? '';
-      return value === '' ? undefined : value;
-    };
-  }
   return {
-    perRepository,
-    prefixOf,
+    perRepository: base.perRepository,
+    prefixOf: pattern.extractPrefix
+      ? (tag) => {
+          const value = regex.exec(tag)?.group(1) ?? '';
+          return value === '' ? undefined : value;
+        }
+      : base.prefixOf,
     keyOf: (tag) => {
-      const value = extracted(tag);
-      if (value === undefined) return undefined;
-      if (compareAs === 'semver') {
-        const version = parseTagVersion(value);
-        return version ? { version } : undefined;
-      }
-      if (compareAs === 'numerical') {
-        const n = parseNumber(value);
-        return n === undefined ? undefined : { number: n };
-      }
-      if (compareAs === 'alphabetical') return { text: value };
-      return { text: value }; // auto: see autoNumeric
+      const m = regex.exec(tag);
+      if (m === null) return undefined;
+      return keyAs(compareAs, extract ? expand(extract, m) : tag);
     },
-    compare: (a, b) => {
-      if ('version' in a && 'version' in b) return sign * semverLib().compare(a.version, b.version);
-      if ('number' in a && 'number' in b) return sign * (a.number - b.number);
-      return sign * textCompare((a as { text: string }).text, (b as { text: string }).text);
-    },
+    compare: compareKeys(signOf(pattern.order)),
     autoNumeric: compareAs === undefined,
+  };
+}
+
+/** A value's ranking key as `kind` reads it; text when no kind is given (see `autoNumeric`). */
+function keyAs(
+  kind: 'semver' | 'numerical' | 'alphabetical' | undefined,
+  value: string,
+): RankKey | undefined {
+  if (kind === 'semver') {
+    const version = parseTagVersion(value);
+    return version ? { version } : undefined;
+  }
+  if (kind === 'numerical') {
+    const n = parseNumber(value);
+    return n === undefined ? undefined : { number: n };
+  }
+  return { text: value };
+}
+
+/** Compares two keys of one kind, times `sign`: > 0 when `a` ranks above `b`. */
+function compareKeys(sign: 1 | -1): (a: RankKey, b: RankKey) => number {
+  return (a, b) => {
+    if ('version' in a && 'version' in b) return sign * semverLib().compare(a.version, b.version);
+    if ('number' in a && 'number' in b) return sign * (a.number - b.number);
+    return sign * textCompare((a as { text: string }).text, (b as { text: string }).text);
   };
 }
 
