@@ -81,10 +81,7 @@ export function planPipelineRun(
   options: PipelineRunOptions = {},
   io: PipelineIo = pipelineIo(config, options),
 ): Promise<PipelinePlan> {
-  return planPipeline(config, pipelineStages(), io, {
-    previous: options.previous ?? [],
-    tagPrefixOf: tagPrefixOfPolicy(config.policy),
-  });
+  return planPipeline(config, pipelineStages(), io, { previous: options.previous ?? [] });
 }
 
 /** Runs the pipeline: plan, then one Git commit when there is anything new. */

@@ -22,7 +22,7 @@ import { joinRepoPath } from '../git-path';
  * provider with the real scanner, cluster and Git remote.
  */
 
-/** The pure stages (implemented in config.ts, tag-selection.ts and template.ts). */
+/** The pure stages (implemented in validate.ts, select.ts and render.ts; stages.ts composes them). */
 export interface PipelineStages {
   readonly validate: (config: ImagePipelineConfig) => ResolvedPipelineConfig;
   readonly select: (candidates: readonly ImageCandidate[], policy: SelectionPolicy) => DetectedImage[];
@@ -151,8 +151,6 @@ export interface PipelineOutputs {
 export interface RunOptions {
   /** The records of the previous run (the stack's state). @default [] */
   readonly previous?: readonly DetectedRecord[];
-  /** The tag prefix of a running workload's tag, as the policy extracts it. @default - none (prefix dedup matches nothing) */
-  readonly tagPrefixOf?: (tag: string) => string | undefined;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
