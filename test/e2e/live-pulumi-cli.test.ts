@@ -13,7 +13,7 @@ import { getJson } from '../support/kube-api';
 import { LiveCluster, startLiveCluster } from '../support/live-cluster';
 import { LiveJob, jobPath, trueCondition } from '../support/live-jobs';
 import { makeTempDir } from '../support/processes';
-import { REPO_ROOT } from '../support/pulumi';
+import { REPO_ROOT, pulumiCliEnv, pulumiProjectDir } from '../support/pulumi';
 
 const exec = promisify(execFile);
 const EXAMPLE = path.join(REPO_ROOT, 'examples', 'pulumi', 'index.ts');
@@ -55,11 +55,8 @@ describe('the README Pulumi example, run by the pulumi CLI from Pulumi.yaml', ()
         { name: 'node-b', labels: { pool: 'batch' } },
       ],
     });
-    // Inside the repo's node_modules/.cache so the program resolves this repo's @pulumi/pulumi
-    // (one runtime for the language host and the program); `jobforge` is this package (lib/).
-    const cache = path.join(REPO_ROOT, 'node_modules', '.cache', 'jobforge-e2e');
-    fs.mkdirSync(cache, { recursive: true });
-    projectDir = fs.mkdtempSync(path.join(cache, 'pulumi-example-'));
+    // `jobforge` is this package (lib/).
+    projectDir = pulumiProjectDir('pulumi-example-');
     fs.mkdirSync(path.join(projectDir, 'node_modules'));
     fs.symlinkSync(REPO_ROOT, path.join(projectDir, 'node_modules', 'jobforge'), 'dir');
     const js = ts.transpileModule(fs.readFileSync(EXAMPLE, 'utf8'), {
@@ -71,16 +68,7 @@ describe('the README Pulumi example, run by the pulumi CLI from Pulumi.yaml', ()
       stringifyYaml({ name: 'batch', runtime: 'nodejs', main: 'index.js' }),
     );
     state = makeTempDir('pulumi-example');
-    env = {
-      ...process.env,
-      PATH: `${e2eEnv().binDir}${path.delimiter}${process.env.PATH ?? ''}`,
-      PULUMI_HOME: path.join(state, 'home'),
-      PULUMI_BACKEND_URL: `file://${state}`,
-      PULUMI_CONFIG_PASSPHRASE: 'jobforge-e2e-passphrase',
-      PULUMI_SKIP_UPDATE_CHECK: 'true',
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
-      JOBFORGE_NODE_MODULES_ROOT: REPO_ROOT,
-    };
+    env = { ...process.env, ...pulumiCliEnv(e2eEnv().binDir, path.join(state, 'home'), state) };
     await pulumi('stack', 'init', 'dev');
     await pulumi('config', 'set', 'kubernetes:kubeconfig', live.kubeconfig);
     await pulumi('config', 'set', 'image', IMAGE);

@@ -12,7 +12,7 @@ import { createRepository, motoEcrClient, putImage } from '../support/ecr-seed';
 import { e2eEnv, resetMoto } from '../support/e2e-env';
 import { BareRemote, createBareRemote, runGit } from '../support/git-remotes';
 import { makeTempDir } from '../support/processes';
-import { REPO_ROOT } from '../support/pulumi';
+import { REPO_ROOT, pulumiCliEnv, pulumiProjectDir } from '../support/pulumi';
 
 const exec = promisify(execFile);
 const PROGRAM = path.join(REPO_ROOT, 'lib', 'stacks', 'program.js');
@@ -44,11 +44,7 @@ describe('`pulumi up` of the example program with the pulumi CLI', () => {
     ecr.destroy();
     remote = await createBareRemote();
 
-    // Inside the repo's node_modules/.cache so the program and the plugins resolve this repo's
-    // @pulumi/pulumi (one runtime instance for the language host and the program).
-    const cache = path.join(REPO_ROOT, 'node_modules', '.cache', 'jobforge-e2e');
-    fs.mkdirSync(cache, { recursive: true });
-    projectDir = fs.mkdtempSync(path.join(cache, 'cli-program-'));
+    projectDir = pulumiProjectDir('cli-program-');
     const state = makeTempDir('pulumi-cli');
     const project = parseYaml(fs.readFileSync(path.join(REPO_ROOT, 'Pulumi.yaml'), 'utf8'));
     fs.writeFileSync(path.join(projectDir, 'Pulumi.yaml'), stringifyYaml({ ...project, main: PROGRAM }));
@@ -69,13 +65,7 @@ describe('`pulumi up` of the example program with the pulumi CLI', () => {
     );
     env = {
       ...process.env,
-      PATH: `${engines.binDir}${path.delimiter}${process.env.PATH ?? ''}`,
-      PULUMI_HOME: path.join(state, 'home'),
-      PULUMI_BACKEND_URL: `file://${state}`,
-      PULUMI_CONFIG_PASSPHRASE: 'jobforge-e2e-passphrase',
-      PULUMI_SKIP_UPDATE_CHECK: 'true',
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
-      JOBFORGE_NODE_MODULES_ROOT: REPO_ROOT,
+      ...pulumiCliEnv(engines.binDir, path.join(state, 'home'), state),
       AWS_ACCESS_KEY_ID: 'testing',
       AWS_SECRET_ACCESS_KEY: 'testing',
       AWS_EC2_METADATA_DISABLED: 'true',

@@ -61,6 +61,34 @@ export interface PulumiStackHandle {
 
 const PASSPHRASE = 'jobforge-e2e-passphrase';
 
+/**
+ * A fresh directory under <repo>/node_modules/.cache/jobforge-e2e for a Pulumi project: programs
+ * and provider plugins run there resolve this repo's @pulumi/pulumi (one runtime for the language
+ * host and the program).
+ */
+export function pulumiProjectDir(prefix: string): string {
+  const cache = path.join(REPO_ROOT, 'node_modules', '.cache', 'jobforge-e2e');
+  fs.mkdirSync(cache, { recursive: true });
+  return fs.mkdtempSync(path.join(cache, prefix));
+}
+
+/**
+ * The environment the `pulumi` CLI and its plugins run with: the engines bin dir first on PATH,
+ * `home` as PULUMI_HOME, a local file backend in `backendDir`, a passphrase secrets provider, no
+ * update checks, no plugin downloads.
+ */
+export function pulumiCliEnv(binDir: string, home: string, backendDir: string): Record<string, string> {
+  return {
+    PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ''}`,
+    PULUMI_HOME: home,
+    PULUMI_BACKEND_URL: `file://${backendDir}`,
+    PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
+    PULUMI_SKIP_UPDATE_CHECK: 'true',
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
+    JOBFORGE_NODE_MODULES_ROOT: REPO_ROOT,
+  };
+}
+
 /** Creates (or selects) a stack for `program` on a fresh local file backend. */
 export async function pulumiStack(opts: PulumiStackOptions): Promise<PulumiStackHandle> {
   const stackName = opts.stackName ?? 'e2e';
@@ -78,20 +106,12 @@ export async function pulumiStack(opts: PulumiStackOptions): Promise<PulumiStack
   let ownWorkDir: string | undefined;
   let workDir = opts.workDir;
   if (!workDir) {
-    const cache = path.join(REPO_ROOT, 'node_modules', '.cache', 'jobforge-e2e');
-    fs.mkdirSync(cache, { recursive: true });
-    workDir = ownWorkDir = fs.mkdtempSync(path.join(cache, `${opts.projectName}-`));
+    workDir = ownWorkDir = pulumiProjectDir(`${opts.projectName}-`);
     removeAtExit(ownWorkDir);
   }
   const envVars: Record<string, string> = {
-    PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ''}`,
-    PULUMI_HOME: pulumiHome,
-    PULUMI_BACKEND_URL: `file://${backendDir}`,
-    PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
-    PULUMI_SKIP_UPDATE_CHECK: 'true',
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
+    ...pulumiCliEnv(binDir, pulumiHome, backendDir),
     PULUMI_SKIP_CONFIRMATIONS: 'true',
-    JOBFORGE_NODE_MODULES_ROOT: REPO_ROOT,
     ...opts.envVars,
   };
   const removeDirs = (): void => {
