@@ -26,6 +26,7 @@ import { BareRemote, createBareRemote, runGit } from '../support/git-remotes';
 import { InsightsServer, startInsightsServer } from '../support/insights-server';
 import { JobforgeImage, Podman, ensureJobforgeImage, processesUnder, startPodman } from '../support/podman';
 import {
+  TWO_CHECKS_POLICY,
   policyYaml,
   resetPolicies,
   resourceVersions,
@@ -38,26 +39,6 @@ const VERSION = (JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'ut
   .version;
 const UID = 65532;
 const TOKEN = 'insights-image-token';
-/** Valid to the CRD schema, rejected by the Kyverno CLI (a validate rule with two checks). */
-const TWO_CHECKS = `apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata:
-  name: bad-policy
-spec:
-  rules:
-    - name: two-checks
-      match:
-        any:
-          - resources:
-              kinds: [Pod]
-      validate:
-        message: "x"
-        pattern:
-          metadata:
-            labels:
-              team: "?*"
-        deny: {}
-`;
 
 let image: JobforgeImage;
 let podman: Podman;
@@ -227,7 +208,7 @@ describe('jobforge policy-sync --dry-run in the container', () => {
   });
 
   test("the image's Kyverno CLI rejects a policy the apiserver would accept", async () => {
-    insights.policies = [policyYaml('image-a'), TWO_CHECKS].join('---\n');
+    insights.policies = [policyYaml('image-a'), TWO_CHECKS_POLICY].join('---\n');
     const r = await runSync();
     expect(r.code).toBe(1);
     const summary = JSON.parse(r.stdout) as { failed: string[]; errors: string[] };

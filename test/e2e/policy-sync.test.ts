@@ -27,6 +27,7 @@ import {
   resetPolicies,
   waitForPolicyApi,
   resourceVersions,
+  TWO_CHECKS_POLICY,
   yamlStream,
 } from '../support/policy-sync-fixtures';
 
@@ -521,25 +522,6 @@ describe('Insights API failures write nothing', () => {
 });
 
 describe('validation before any write', () => {
-  const semanticallyInvalid = `apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata:
-  name: bad-policy
-spec:
-  rules:
-    - name: two-checks
-      match:
-        any:
-          - resources:
-              kinds: [Pod]
-      validate:
-        message: "x"
-        pattern:
-          metadata:
-            labels:
-              team: "?*"
-        deny: {}
-`;
   const schemaInvalid = `apiVersion: kyverno.io/v1
 kind: ClusterPolicy
 metadata:
@@ -554,7 +536,7 @@ spec:
     const before = await resourceVersions(kubeconfig);
     serve(
       policyYaml('good-1'),
-      semanticallyInvalid,
+      TWO_CHECKS_POLICY,
       policyYaml('good-2'),
       policyYaml('fine', { message: 'changed' }),
     );

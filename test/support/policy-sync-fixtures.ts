@@ -37,6 +37,30 @@ ${opts.namespace ? `  namespace: ${opts.namespace}\n` : ''}${ann ? `  annotation
 `;
 }
 
+/**
+ * `bad-policy`: valid to the ClusterPolicy CRD's schema, rejected by the Kyverno CLI (a validate
+ * rule with two checks, `pattern` and `deny`).
+ */
+export const TWO_CHECKS_POLICY = `apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: bad-policy
+spec:
+  rules:
+    - name: two-checks
+      match:
+        any:
+          - resources:
+              kinds: [Pod]
+      validate:
+        message: "x"
+        pattern:
+          metadata:
+            labels:
+              team: "?*"
+        deny: {}
+`;
+
 /** Several documents as one YAML stream. */
 export const yamlStream = (docs: string[]): string => docs.join('---\n');
 
