@@ -25,7 +25,8 @@ import { imageDetectedFor } from '../core/image-resource/reconcile-detection';
 import type { ImageDetected, ImageResourcePolicy } from '../core/image-resource/resources';
 import { scanEcr } from '../core/io/ecr';
 import { planPipeline, applyPlan } from '../core/pipeline/plan';
-import { selectImages, toDetectedImage } from '../core/pipeline/select';
+import { toDetectedImage } from '../core/pipeline/select';
+import { pipelineStages } from '../core/pipeline/stages';
 import { renderManifest } from '../core/pipeline/render';
 import { validatePipelineConfig } from '../core/pipeline/validate';
 import { listGitFiles } from '../core/git-tree';
@@ -151,17 +152,13 @@ async function cycles(): Promise<{ steadyMs: number }> {
     steady.push(Number(process.hrtime.bigint() - t) / 1e6);
     const b0 = base.calls.repos + base.calls.images;
     t = process.hrtime.bigint();
-    await planPipeline(
-      pipelineConfig('file:///nonexistent'),
-      { validate: validatePipelineConfig, select: selectImages, render: renderManifest },
-      {
-        scan: (cfg) => scanEcr(cfg, { client: base }),
-        listGitFiles: async () => new Set(),
-        writeGitFiles: async () => {
-          throw new Error('unused');
-        },
+    await planPipeline(pipelineConfig('file:///nonexistent'), pipelineStages(), {
+      scan: (cfg) => scanEcr(cfg, { client: base }),
+      listGitFiles: async () => new Set(),
+      writeGitFiles: async () => {
+        throw new Error('unused');
       },
-    );
+    });
     pipe.push(Number(process.hrtime.bigint() - t) / 1e6);
     pipeCalls = base.calls.repos + base.calls.images - b0;
   }
@@ -339,7 +336,7 @@ async function pushToCommit(steadyMs: number): Promise<void> {
             fileName: `{{ .ImageRepository }}/{{ .ImageTag }}-${i}.yaml`,
           },
         },
-        { validate: validatePipelineConfig, select: selectImages, render: renderManifest },
+        pipelineStages(),
         {
           scan: (cfg) => scanEcr(cfg, { client: ecr }),
           listGitFiles: async (git) => new Set(await listGitFiles(git)),
