@@ -10,11 +10,11 @@ import * as nodePath from 'node:path';
 import type * as pulumi from '@pulumi/pulumi';
 import type { ImagePipelineConfig, TemplateFunction } from '../core/pipeline/types';
 import { planChangesState } from '../core/pipeline/plan';
-import type { DetectedRecord, PipelinePlan } from '../core/pipeline/plan';
+import type { DetectedRecord } from '../core/pipeline/plan';
 import { validatePipelineConfig } from '../core/pipeline/validate';
 import { redactUrl } from '../core/git-auth';
 import { checkAuthSource, resolveGitAuth } from '../core/io/git-credentials';
-import { planPipelineRun, runPipelineRun } from '../core/io/pipeline-run';
+import { planPipelineRun, runPipelineRun, withRedactedErrors } from '../core/io/pipeline-run';
 import type { PipelineRunOptions } from '../core/io/pipeline-run';
 import type { ImagePipelineRunInputs, ImagePipelineRunOutputs } from './image-pipeline';
 
@@ -85,21 +85,6 @@ export async function update(
  */
 export async function remove(_id: string, _props: ImagePipelineRunOutputs): Promise<void> {
   return;
-}
-
-/**
- * Plans a run from resource inputs with the real stages and I/O, writing nothing: what a
- * `pulumi up` would commit and skip now (`jobforge pipeline-plan` prints it).
- */
-export async function planFromInputs(
-  inputs: ImagePipelineRunInputs,
-  previous: DetectedRecord[] = [],
-): Promise<PipelinePlan> {
-  checkKubeconfigInput(inputs);
-  checkAuthSource(inputs.gitAuth);
-  return guard(inputs, (secrets) =>
-    planPipelineRun(toPipelineConfig(inputs), runOptions(inputs, secrets, previous)),
-  );
 }
 
 async function run(
@@ -179,17 +164,8 @@ function checkKubeconfigInput(inputs: ImagePipelineRunInputs): void {
 }
 
 /** Runs `body`; any error leaves with every credential redacted. */
-async function guard<T>(inputs: ImagePipelineRunInputs, body: (secrets: string[]) => Promise<T>): Promise<T> {
-  const secrets: string[] = [];
-  try {
-    return await body(secrets);
-  } catch (err) {
-    const e = err as Error;
-    let message = e?.message ?? String(err);
-    for (const s of secrets) if (s.length >= 4) message = message.split(s).join('***');
-    message = redactUrl(message);
-    throw new Error(`image pipeline ${pipelineId(inputs)}: ${message}`);
-  }
+function guard<T>(inputs: ImagePipelineRunInputs, body: (secrets: string[]) => Promise<T>): Promise<T> {
+  return withRedactedErrors(`image pipeline ${pipelineId(inputs)}`, body);
 }
 
 function pipelineId(inputs: ImagePipelineRunInputs): string {

@@ -1,9 +1,8 @@
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { redactUrl } from '../../core/git-auth';
 import { checkAuthSource, resolveGitAuth } from '../../core/io/git-credentials';
-import { planPipelineRun } from '../../core/io/pipeline-run';
+import { planPipelineRun, withRedactedErrors } from '../../core/io/pipeline-run';
 import { parseWithSchema, pipelineSchema } from '../../core/pipeline/schema';
 import type { ImagePipelineStackConfig } from '../../core/pipeline/schema';
 
@@ -59,19 +58,9 @@ export function readPipelineConfigFile(
 export async function planPipelineFromConfig(config: ImagePipelineStackConfig): Promise<PipelinePlanSummary> {
   const { auth, ...git } = config.git;
   checkAuthSource(auth ?? null);
-  const secrets: string[] = [];
-  let plan;
-  try {
-    plan = await planPipelineRun(
-      { ...config, git },
-      { secrets, gitAuth: auth ? () => resolveGitAuth(auth) : undefined },
-    );
-  } catch (err) {
-    // Any credential read during the run leaves the message redacted.
-    let message = (err as Error)?.message ?? String(err);
-    for (const s of secrets) if (s.length >= 4) message = message.split(s).join('***');
-    throw new Error(`image pipeline: ${redactUrl(message)}`);
-  }
+  const plan = await withRedactedErrors('image pipeline', (secrets) =>
+    planPipelineRun({ ...config, git }, { secrets, gitAuth: auth ? () => resolveGitAuth(auth) : undefined }),
+  );
   return {
     detected: plan.detected.map((d) => d.fullImageName),
     wouldCreate: plan.toCreate.map((c) => c.file),

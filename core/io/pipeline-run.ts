@@ -1,4 +1,4 @@
-import { gitAuthSecrets } from '../git-auth';
+import { gitAuthSecrets, redactUrl } from '../git-auth';
 import { listGitFiles } from '../git-tree';
 import { writeGitFiles } from '../git-writer';
 import { applyPlan, planPipeline } from '../pipeline/plan';
@@ -91,4 +91,22 @@ export async function runPipelineRun(
 ): Promise<PipelineOutputs> {
   const io = pipelineIo(config, options);
   return applyPlan(await planPipelineRun(config, options, io), io);
+}
+
+/**
+ * Runs `body` with a fresh list for {@link PipelineRunOptions.secrets}; an error leaves as
+ * `<label>: <message>` with every credential read during the run and URL credentials redacted.
+ */
+export async function withRedactedErrors<T>(
+  label: string,
+  body: (secrets: string[]) => Promise<T>,
+): Promise<T> {
+  const secrets: string[] = [];
+  try {
+    return await body(secrets);
+  } catch (err) {
+    let message = (err as Error)?.message ?? String(err);
+    for (const s of secrets) if (s.length >= 4) message = message.split(s).join('***');
+    throw new Error(`${label}: ${redactUrl(message)}`);
+  }
 }
