@@ -10,7 +10,7 @@ import * as nodePath from 'node:path';
 import type * as pulumi from '@pulumi/pulumi';
 import type { ImagePipelineConfig, TemplateFunction } from '../core/pipeline/types';
 import { planChangesState } from '../core/pipeline/plan';
-import type { DetectedRecord } from '../core/pipeline/plan';
+import type { DetectedRecord, PipelinePlan } from '../core/pipeline/plan';
 import { validatePipelineConfig } from '../core/pipeline/validate';
 import { redactUrl } from '../core/git-auth';
 import { checkAuthSource, resolveGitAuth } from '../core/io/git-credentials';
@@ -60,8 +60,21 @@ export async function diff(
   return guard(news, async (secrets) => {
     const previous = olds.detected ?? [];
     const plan = await planPipelineRun(toPipelineConfig(news), runOptions(news, secrets, previous));
-    return { changes: planChangesState(plan, previous) };
+    const changes = planChangesState(plan, previous);
+    lastDiffPlan = changes ? { key: planKey(news, previous), plan } : undefined;
+    return { changes };
   });
+}
+
+/**
+ * The plan of the last `diff` that found changes, for the `update` Pulumi calls right after it
+ * in the same provider process: one `pulumi up` scans ECR and lists the Git branch once (as the
+ * workload index is built once). Taken at most once, and only for the same inputs and records.
+ */
+let lastDiffPlan: { readonly key: string; readonly plan: PipelinePlan } | undefined;
+
+function planKey(inputs: ImagePipelineRunInputs, previous: readonly DetectedRecord[]): string {
+  return stableJson([inputs, previous]);
 }
 
 export async function create(
@@ -91,8 +104,11 @@ async function run(
   inputs: ImagePipelineRunInputs,
   previous: DetectedRecord[],
 ): Promise<ImagePipelineRunOutputs> {
+  const planned = lastDiffPlan?.key === planKey(inputs, previous) ? lastDiffPlan.plan : undefined;
+  lastDiffPlan = undefined;
   return guard(inputs, async (secrets) => {
-    const outputs = await runPipelineRun(toPipelineConfig(inputs), runOptions(inputs, secrets, previous));
+    const config = toPipelineConfig(inputs);
+    const outputs = await runPipelineRun(config, runOptions(inputs, secrets, previous), planned);
     return jsonSafe({ ...inputs, ...outputs });
   });
 }

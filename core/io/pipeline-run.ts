@@ -84,13 +84,17 @@ export function planPipelineRun(
   return planPipeline(config, pipelineStages(), io, { previous: options.previous ?? [] });
 }
 
-/** Runs the pipeline: plan, then one Git commit when there is anything new. */
+/**
+ * Runs the pipeline: plan (unless given `plan`, made by {@link planPipelineRun} of the same
+ * config and previous records), then one Git commit when there is anything new.
+ */
 export async function runPipelineRun(
   config: ImagePipelineConfig,
   options: PipelineRunOptions = {},
+  plan?: PipelinePlan,
 ): Promise<PipelineOutputs> {
   const io = pipelineIo(config, options);
-  return applyPlan(await planPipelineRun(config, options, io), io);
+  return applyPlan(plan ?? (await planPipelineRun(config, options, io)), io);
 }
 
 /**

@@ -160,6 +160,23 @@ describe('imagePipelineProvider', () => {
     expect(await provider.diff!(id, updated, news)).toEqual({ changes: false });
   });
 
+  test('an update right after the diff that found changes applies that plan: one ECR scan per pulumi up', async () => {
+    const news = inputs();
+    const { id, outs } = await provider.create(news);
+    const olds = outs as ImagePipelineRunOutputs;
+    fake.candidates.push(candidate('team-a/web', 'v2.1.0', 4));
+    fake.scans = 0;
+    expect(await provider.diff!(id, olds, news)).toEqual({ changes: true });
+    const updated = (await provider.update!(id, olds, news)).outs!;
+    expect(fake.scans).toBe(1);
+    expect(updated.createdFiles).toEqual(['apps/team-a/web/v2.1.0.yaml']);
+    // The plan is taken once: another update plans afresh.
+    fake.candidates.push(candidate('team-a/api', 'v1.2.0', 5));
+    const again = (await provider.update!(id, olds, news)).outs!;
+    expect(fake.scans).toBe(2);
+    expect(again.createdFiles).toEqual(['apps/team-a/api/v1.2.0.yaml']);
+  });
+
   test('delete removes nothing from Git', async () => {
     const { id, outs } = await provider.create(inputs());
     await provider.delete!(id, outs as ImagePipelineRunOutputs);
