@@ -77,7 +77,7 @@ function requireCommands(names) {
 
 const sha256 = (parts) => {
   const h = crypto.createHash('sha256');
-  for (const p of parts) h.update(typeof p === 'string' ? p : p).update('\0');
+  for (const p of parts) h.update(p).update('\0');
   return h.digest('hex');
 };
 
@@ -315,14 +315,16 @@ function pruneNodeModules(dir) {
   }
 }
 
-function imageKey(rootfs) {
+/** The cache entry of the image of the current inputs over the root filesystem `rootfsKey`. */
+function imageDir(rootfsKey) {
   const files = inputFiles();
   const kyverno = kyvernoCli();
-  return sha256([
-    JSON.stringify({ NODE_VERSION, kyverno, rootfs: rootfs.key, files, PRUNE: String(PRUNE) }),
+  const key = sha256([
+    JSON.stringify({ NODE_VERSION, kyverno, rootfs: rootfsKey, files, PRUNE: String(PRUNE) }),
     fs.readFileSync(path.join(__dirname, 'image.js')),
     ...files.map((f) => fs.readFileSync(path.join(REPO, f))),
   ]).slice(0, 16);
+  return { key, dir: path.join(cacheRoot(), `jobforge-${packageJson().version}-${key}`) };
 }
 
 /** buildah with its own vfs storage under `dir`. */
@@ -393,11 +395,9 @@ function ensureImage() {
   if (process.getuid && process.getuid() !== 0) {
     throw new Error(`tools/image.js runs buildah and debootstrap as root, got uid ${process.getuid()}`);
   }
-  const version = packageJson().version;
   fs.mkdirSync(cacheRoot(), { recursive: true });
   const rootfs = ensureRootfs();
-  const key = imageKey(rootfs);
-  const dir = path.join(cacheRoot(), `jobforge-${version}-${key}`);
+  const { key, dir } = imageDir(rootfs.key);
   const info = path.join(dir, 'image.json');
   buildOnce(dir, path.join(dir, '.complete'), () => {
     requireCommands(['buildah']);
@@ -458,8 +458,7 @@ function ensureImage() {
 
 /** The description of the image of the current inputs if it is built, else undefined. Builds nothing. */
 function builtImage() {
-  const rootfs = { key: rootfsKey(debianMirrors()) };
-  const dir = path.join(cacheRoot(), `jobforge-${packageJson().version}-${imageKey(rootfs)}`);
+  const { dir } = imageDir(rootfsKey(debianMirrors()));
   if (!fs.existsSync(path.join(dir, '.complete'))) return undefined;
   return JSON.parse(fs.readFileSync(path.join(dir, 'image.json'), 'utf8'));
 }
