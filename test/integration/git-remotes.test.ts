@@ -1,9 +1,34 @@
 // The test Git remotes themselves (test/support/git-remotes.ts), with the real git CLI: what the
 // e2e suite and other integration tests rely on.
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createBareRemote, gitEnv, runGit, startHttpGitServer } from '../support/git-remotes';
-import { makeTempDir } from '../support/processes';
+import { descendantPids, makeTempDir, waitFor } from '../support/processes';
+
+/** `git http-backend` processes (and the git commands they run) still descending from this process. */
+function liveHttpBackends(): string[] {
+  return descendantPids()
+    .map((pid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+      } catch {
+        return '';
+      }
+    })
+    .filter((cmd) => /http-backend|receive-pack/.test(cmd));
+}
+
+/** Connections to 127.0.0.1:`port` the kernel still has open (any TCP state but LISTEN/TIME_WAIT). */
+function openConnectionsTo(port: number): number {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  return fs
+    .readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((f) => f.length > 3 && f[1].endsWith(`:${hexPort}`) && f[3] !== '0A' && f[3] !== '06').length;
+}
 
 async function commitIn(dir: string, file: string, content: string): Promise<string> {
   fs.writeFileSync(path.join(dir, file), content);
@@ -91,6 +116,57 @@ describe('startHttpGitServer', () => {
       );
     } finally {
       await server.stop();
+    }
+  });
+
+  it('a push whose client died while it was held leaves no git http-backend behind', async () => {
+    // The leader e2e test kills the pushing replica while beforeReceivePack holds its push: the
+    // request was gone before git http-backend got it, the body never reached its stdin, and the
+    // backend (a child of the jest process) waited for it forever, so jest never exited.
+    let pushSeen!: () => void;
+    const pushStarted = new Promise<void>((r) => (pushSeen = r));
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const server = await startHttpGitServer({
+      beforeReceivePack: async () => {
+        pushSeen();
+        await held;
+      },
+    });
+    const work = makeTempDir('git-int');
+    try {
+      const { url } = await server.createRepo('held');
+      const clone = path.join(work, 'clone');
+      await runGit(['clone', '--quiet', url, clone]);
+      await commitIn(clone, 'a.txt', 'a\n');
+      const push = spawn('git', ['push', '--quiet', 'origin', 'HEAD:main'], {
+        cwd: clone,
+        env: gitEnv(),
+        detached: true,
+        stdio: 'ignore',
+      });
+      const pushExited = new Promise((r) => push.on('exit', r));
+      await pushStarted;
+      process.kill(-push.pid!, 'SIGKILL');
+      await pushExited;
+      const port = Number(new URL(server.baseUrl).port);
+      await waitFor(
+        'the server to close the dead client connection',
+        async () => (openConnectionsTo(port) === 0 ? true : undefined),
+        { timeoutMs: 10_000 },
+      );
+      release();
+      // The push is handed on (or dropped) in the microtasks after release.
+      await new Promise((r) => setImmediate(r));
+      await waitFor(
+        'no git http-backend left for the dead push',
+        async () => (liveHttpBackends().length === 0 ? true : undefined),
+        { timeoutMs: 3_000, onTimeout: () => `still running: ${liveHttpBackends().join('; ')}` },
+      );
+    } finally {
+      release();
+      await server.stop();
+      fs.rmSync(work, { recursive: true, force: true });
     }
   });
 

@@ -8,6 +8,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { pipeline } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { ManagedProcess, freePort, makeTempDir, startProcess, waitFor } from './processes';
 
@@ -172,9 +173,15 @@ export async function startHttpGitServer(opts: HttpGitServerOptions = {}): Promi
       if (req.headers['content-length']) env.CONTENT_LENGTH = req.headers['content-length'];
       if (req.headers['content-encoding']) env.HTTP_CONTENT_ENCODING = req.headers['content-encoding'];
       if (req.headers['git-protocol']) env.HTTP_GIT_PROTOCOL = String(req.headers['git-protocol']);
+      // A client that went away while its push was held (a killed replica) left a destroyed
+      // request whose body never arrives: git http-backend would wait for it on stdin forever.
+      if (req.destroyed) return;
       const cgi = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-      req.pipe(cgi.stdin);
-      cgi.stdin.on('error', () => undefined);
+      // A client that goes away mid-request ends the backend too (pipe() never ends stdin then).
+      pipeline(req, cgi.stdin, () => undefined);
+      res.on('close', () => {
+        if (!res.writableFinished && cgi.exitCode === null && cgi.signalCode === null) cgi.kill('SIGKILL');
+      });
       let stderr = '';
       cgi.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
       let head = Buffer.alloc(0);
