@@ -54,18 +54,32 @@ export function startInformer<T>(
   const count = options.count ?? (() => {});
   type O = k8s.KubernetesObject;
   let listed = false;
-  const informer = k.makeInformer<O>(
-    kc,
+  let stopped = false;
+  // client-node's ListWatch (what makeInformer builds) aborts only a watch it already holds: a
+  // watch still connecting when stop() runs, or opened after a list that was in flight, would
+  // stay open (a socket keeping the process alive) until the apiserver ends it. Its watches go
+  // through this guard: none is opened after stop(), and one that connects after it is aborted.
+  const watcher = new k.Watch(kc);
+  const guarded: Pick<k8s.Watch, 'watch'> = {
+    watch: async (watchPath, params, callback, done) => {
+      if (stopped) return new AbortController();
+      const request = await watcher.watch(watchPath, params, callback, done);
+      if (stopped) request.abort();
+      return request;
+    },
+  };
+  const informer = new k.ListWatch<O>(
     path,
+    guarded as k8s.Watch,
     async () => {
       count('list', options.resource ?? path);
       const result = (await list()) as unknown as k8s.KubernetesListObject<O>;
       listed = true;
       return result;
     },
+    false,
     options.labelSelector,
   );
-  let stopped = false;
   let resolveSynced!: () => void;
   const synced = new Promise<void>((r) => (resolveSynced = r));
   const as = (cb?: (o: T) => void) => (o: O) => cb?.(o as T);
