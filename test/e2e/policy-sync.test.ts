@@ -30,6 +30,7 @@ import {
   TWO_CHECKS_POLICY,
   yamlStream,
 } from '../support/policy-sync-fixtures';
+import { waitFor } from '../support/processes';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const TOKEN = 'insights-test-token';
@@ -300,7 +301,13 @@ describe('lock', () => {
         expect(
           (await kubeRequest(kubeconfig, 'PUT', `${leasePath}/jobforge-kyverno-policy-sync`, lease)).status,
         ).toBe(200);
-        await new Promise((resolve) => setTimeout(resolve, 1200)); // a renewal runs and finds out
+        // A renewal (every 500 ms) runs and finds out: wait for it, however loaded the machine
+        // is (a fixed 1200 ms was not always enough for one renewal round trip under load).
+        await waitFor(
+          'the lock to notice the takeover',
+          async () => (logs.some((l) => l.msg === 'Lost the policy sync lock') ? true : undefined),
+          { timeoutMs: 30_000 },
+        );
       },
     });
     expect(r.success).toBe(false);
