@@ -37,12 +37,10 @@ module.exports = {
     {
       displayName: 'integration',
       testEnvironment: 'node',
-      // Real git servers, sshd and the cdk8s CLI: jest's 5 s default timed out on a loaded 2-core
-      // machine (CI runs the suite twice, on Node 20 and 24).
-      testTimeout: 30_000,
       modulePathIgnorePatterns,
       transform: { '^.+\\.ts$': tsJest },
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/integration/jest-timeout.ts'],
     },
     {
       displayName: 'e2e',
